@@ -147,15 +147,15 @@ class Diagnostics:
 
 __all__: Sequence[str] = (
     "Clock",
-    "SystemClock",
-    "PrinterState",
-    "PrinterStatus",
-    "Receipt",
+    "Diagnostics",
     "PrintResult",
     "Printer",
-    "VisitStore",
+    "PrinterState",
+    "PrinterStatus",
+    "QueueEstimate",
+    "Receipt",
     "SyncHealth",
     "SyncStatus",
-    "QueueEstimate",
-    "Diagnostics",
+    "SystemClock",
+    "VisitStore",
 )
