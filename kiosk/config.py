@@ -1,0 +1,102 @@
+"""Kiosk settings: defaults, a TOML file (--config), validation with clear messages.
+
+Qt-free. Staff changes go through `KioskSettings.replace_validated`, so a bad value is refused
+with a message naming the field, and the running kiosk keeps its previous settings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    def __init__(self, field_name: str, problem: str, source: str = "") -> None:
+        self.field_name, self.problem, self.source = field_name, problem, source
+        where = f"{source}: " if source else ""
+        super().__init__(f"{where}setting '{field_name}': {problem}")
+
+
+DEFAULT_TRAMITES = ("certificado-atencion-medica-sgrt", "codigo-extranjeros", "cita-medica")
+
+
+@dataclass(frozen=True)
+class KioskSettings:
+    agency_id: str = "CAU-QUITO-CENTRO"
+    agency_name: str = "CAU Quito Centro"
+    kiosk_id: str = "kiosk-01"
+    tramites: tuple[str, ...] = DEFAULT_TRAMITES  # offered, in menu order
+    timezone: str = "America/Guayaquil"
+    arrival_early_minutes: int = 30
+    arrival_late_minutes: int = 15
+    idle_timeout_s: int = 60  # no touch for this long → "¿Sigue ahí?"
+    idle_warning_s: int = 20  # countdown shown before the visit is wiped
+    done_timeout_s: int = 20  # the receipt screen returns home by itself
+    language: str = "es"
+    high_contrast: bool = False
+    large_text: bool = False
+    ticket_block_start: int = 100
+    ticket_block_size: int = 100
+    retention_days: int = 7
+    status_url_base: str = "http://127.0.0.1:8765/t/"
+    camera: dict[str, Any] = field(default_factory=lambda: {"source": "device", "device": 0,
+                                                            "width": 1280, "height": 720, "fps": 30})
+    printer: dict[str, Any] = field(default_factory=lambda: {"backend": "spool"})
+    central: dict[str, Any] = field(default_factory=dict)  # url, credential
+    staff_pin_hash: str = ""  # sha256 of the staff PIN; empty = staff mode disabled
+    demo: bool = False
+
+    def validate(self, source: str = "") -> KioskSettings:
+        def need(cond: bool, name: str, problem: str) -> None:
+            if not cond:
+                raise SettingsError(name, problem, source)
+
+        need(bool(self.agency_id.strip()), "agency_id", "must not be empty")
+        need(bool(self.kiosk_id.strip()), "kiosk_id", "must not be empty")
+        need(len(self.tramites) > 0, "tramites", "offer at least one trámite")
+        need(len(set(self.tramites)) == len(self.tramites), "tramites", "a trámite is listed twice")
+        need(0 <= self.arrival_early_minutes <= 240, "arrival_early_minutes", "must be 0–240")
+        need(0 <= self.arrival_late_minutes <= 240, "arrival_late_minutes", "must be 0–240")
+        need(15 <= self.idle_timeout_s <= 600, "idle_timeout_s", "must be 15–600 seconds")
+        need(5 <= self.idle_warning_s <= 120, "idle_warning_s", "must be 5–120 seconds")
+        need(5 <= self.done_timeout_s <= 120, "done_timeout_s", "must be 5–120 seconds")
+        need(self.language in ("es", "en", "qu"), "language", "must be es, en or qu")
+        need(1 <= self.ticket_block_start <= 9000, "ticket_block_start", "must be 1–9000")
+        need(10 <= self.ticket_block_size <= 999, "ticket_block_size", "must be 10–999")
+        need(1 <= self.retention_days <= 90, "retention_days", "must be 1–90")
+        need(self.printer.get("backend") in ("spool", "cups", "escpos"), "printer.backend",
+             "must be spool, cups or escpos")
+        need(self.camera.get("source") in ("device", "file", "demo"), "camera.source",
+             "must be device, file or demo")
+        return self
+
+    def replace_validated(self, **changes: Any) -> KioskSettings:
+        return dataclasses.replace(self, **changes).validate()
+
+
+def load_settings(path: Path | None, **overrides: Any) -> KioskSettings:
+    values: dict[str, Any] = {}
+    source = ""
+    if path is not None:
+        source = str(path)
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError("(file)", "file not found", source) from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError("(file)", f"not valid TOML: {exc}", source) from None
+    values.update(overrides)
+    known = {f.name for f in dataclasses.fields(KioskSettings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise SettingsError(unknown[0], "unknown setting", source)
+    if "tramites" in values:
+        values["tramites"] = tuple(values["tramites"])
+    try:
+        settings = KioskSettings(**values)
+    except TypeError as exc:
+        raise SettingsError("(file)", str(exc), source) from None
+    return settings.validate(source)
