@@ -1,0 +1,132 @@
+"""KioskStore outbox, documents lifecycle, conflicts, audit, settings and integrity."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from kiosk.store import DocumentUnreadableError, KioskStore, StoreError
+from kiosk.store.testing import FakeClock, make_visit
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock) -> KioskStore:
+    s = KioskStore.open(tmp_path / "data", kiosk_id="k1", agency_id="a", clock=clock)
+    yield s
+    s.close()
+
+
+def test_retry_backoff_is_persisted_and_order_kept_per_ticket(
+    store: KioskStore, clock: FakeClock
+) -> None:
+    t1 = store.complete_visit(make_visit(clock))
+    [e1] = store.due_events()
+    store.mark_retry([e1.event_id], "central unavailable", clock.now() + timedelta(seconds=30))
+    store.complete_visit(make_visit(clock))
+    store.mark_printed(t1.ticket_id, True)
+    # the print_status of t1 must not overtake t1's ticket_issued; t2 is free to go
+    due = store.due_events()
+    assert [e.type for e in due] == ["ticket_issued"] and due[0].payload["number"] == "G-101"
+    assert store.next_due_at() == clock.now()
+    clock.advance(30)
+    due = store.due_events()
+    assert [(e.type, e.attempts) for e in due] == [
+        ("ticket_issued", 1), ("ticket_issued", 0), ("print_status", 0),
+    ]  # fmt: skip
+    assert store.backlog() == 3
+    assert len(store.due_events(limit=2)) == 2
+
+
+def test_ack_dead_and_conflicts(store: KioskStore, clock: FakeClock) -> None:
+    tickets = [store.complete_visit(make_visit(clock)) for _ in range(3)]
+    e1, e2, e3 = store.due_events()
+    store.mark_acked([e1.event_id])
+    store.mark_acked([e2.event_id], status="conflict")
+    store.record_conflict(e2.event_id, "turn already checked in at kiosk k2")
+    store.record_conflict(e2.event_id, "turn already checked in at kiosk k2")  # idempotent
+    store.mark_dead(e3.event_id, "unknown tramite")
+    assert store.backlog() == 0 and store.due_events() == []
+    states = store.event_states()
+    assert states == {e1.event_id: "acked", e2.event_id: "acked", e3.event_id: "dead"}
+    summary = store.outbox_summary()
+    assert (summary.pending, summary.acked, summary.dead) == (0, 2, 1)
+    conflicts = store.conflicts()
+    assert [(c.event_id, c.ticket_id) for c in conflicts] == [
+        (e2.event_id, tickets[1].ticket_id),
+        (e3.event_id, tickets[2].ticket_id),
+    ]
+    assert "rejected: unknown tramite" in conflicts[1].detail
+    store.resolve_conflict(conflicts[0].id, actor="tech-01")
+    assert len(store.conflicts()) == 1 and len(store.conflicts(include_resolved=True)) == 2
+    assert store.audit_entries()[0].action == "resolve_conflict"
+    # acked tickets are no longer pending sync
+    got = store.get_ticket(tickets[0].ticket_id)
+    assert got is not None and not got.pending_sync
+    assert store.get_ticket(tickets[2].ticket_id).pending_sync  # type: ignore[union-attr]
+
+
+def test_documents_upload_after_ticket_then_purge(store: KioskStore, clock: FakeClock) -> None:
+    store.complete_visit(make_visit(clock, documents=2))
+    assert store.pending_documents() == []  # the central does not know the ticket yet
+    [event] = store.due_events()
+    store.mark_acked([event.event_id])
+    docs = store.pending_documents()
+    assert len(docs) == 2 and "cedula" not in repr(docs[0])
+    store.mark_document_uploaded(docs[0].document_id)
+    store.mark_document_failed(docs[1].document_id, "checksum mismatch at central")
+    assert store.pending_documents() == []
+    assert store.conflicts()[0].event_type == "document_upload"
+    assert store.purge_documents() == 1  # only the confirmed one
+    with pytest.raises(StoreError, match="purged"):
+        store.read_document(docs[0].document_id)
+    assert store.read_document(docs[1].document_id)
+    assert store.integrity_check() == "ok"
+    clock.advance(7 * 24 * 3600)
+    assert store.purge_documents() == 1  # retention limit, uploaded or not
+    assert list((store.data_dir / "documents").iterdir()) == []
+
+
+def test_integrity_check_reports_missing_and_extra_files(
+    store: KioskStore, clock: FakeClock
+) -> None:
+    store.complete_visit(make_visit(clock, documents=2))
+    assert store.integrity_check() == "ok"
+    victim = next((store.data_dir / "documents").iterdir())
+    victim.unlink()
+    (store.data_dir / "documents" / "stray.kcd").write_bytes(b"x")
+    report = store.integrity_check()
+    assert "1 document file(s) missing" in report and "1 unreferenced" in report
+    doc_id = victim.name.removesuffix(".kcd")
+    with pytest.raises(DocumentUnreadableError, match="missing"):
+        store.read_document(doc_id)
+
+
+def test_orphan_files_from_interrupted_visits_are_removed_on_open(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    KioskStore.open(tmp_path, kiosk_id="k1", agency_id="a", clock=clock).close()
+    (tmp_path / "documents" / "deadbeef.kcd").write_bytes(b"KCD1" + b"\0" * 40)
+    (tmp_path / "documents" / ".x.kcd.1234.tmp").write_bytes(b"torn")
+    with KioskStore.open(tmp_path, kiosk_id="k1", agency_id="a", clock=clock) as store:
+        assert list((tmp_path / "documents").iterdir()) == []
+        assert store.integrity_check() == "ok"
+
+
+def test_audit_and_settings(store: KioskStore, clock: FakeClock) -> None:
+    store.audit("staff-7", "set_idle_timeout", {"seconds": 90})
+    clock.advance(1)
+    store.audit("staff-7", "enrol", "central=https://central.example")
+    entries = store.audit_entries()
+    assert [e.action for e in entries] == ["enrol", "set_idle_timeout"]
+    assert entries[1].detail == '{"seconds": 90}'
+    assert store.get_setting("idle", 60) == 60
+    store.set_setting("idle", {"seconds": 90})
+    store.set_setting("idle", {"seconds": 120})
+    assert store.get_setting("idle") == {"seconds": 120}
