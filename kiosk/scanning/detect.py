@@ -1,0 +1,315 @@
+"""Document outline detection: coarse candidates on a small frame, sub-pixel refinement at full size.
+
+Why several cues: the classical scanner (Canny + largest 4-point contour) fails on a white page on a
+light table and on patterned or cluttered desks. Here candidates come from (1) a colour-aware Canny
+(the strongest of the L, a, b gradients per pixel), (2) Otsu segmentations of lightness and of the
+colour distance to the frame border, each in both polarities. Every candidate quad is scored by how
+much of its perimeter lies on a real, consistently oriented edge, so clutter and half-outlines lose.
+The winner is refined at full resolution: each side's edge is located along ~40 normals to
+sub-pixel precision, a robust line is fitted per side, and adjacent lines are intersected. The same
+edge profiles measure the blur of the document's border, which does not depend on the document's
+content (a blank page and a dense form blur the same way).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from kiosk.scanning.geometry import area, is_convex, line_intersection, order_corners
+
+WORK_WIDTH = 320  # coarse analysis width, px
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Refined outline in full-frame pixels plus per-side measurements."""
+
+    corners: np.ndarray  # (4, 2) TL, TR, BR, BL; may lie outside the frame when cut off
+    score: float  # 0-1 edge support of the coarse candidate
+    touches_border: bool  # the document region reaches the frame border
+    corner_support: np.ndarray  # (4,) share of edge found next to each corner (0-1)
+    blur_sigma: float  # estimated Gaussian blur of the border, full-res px (nan when unknown)
+    scale: float  # coarse image / full image
+
+
+def _small(frame: np.ndarray) -> tuple[np.ndarray, float]:
+    h, w = frame.shape[:2]
+    scale = min(1.0, WORK_WIDTH / w)
+    if scale >= 1.0:
+        return frame, 1.0
+    size = (round(w * scale), round(h * scale))
+    return cv2.resize(frame, size, interpolation=cv2.INTER_AREA), size[0] / w
+
+
+def _gradients(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-pixel strongest gradient over L, a, b (colour edges count like lightness edges)."""
+    blurred = cv2.GaussianBlur(lab, (3, 3), 0)
+    dx = cv2.Sobel(blurred, cv2.CV_16S, 1, 0, ksize=3)
+    dy = cv2.Sobel(blurred, cv2.CV_16S, 0, 1, ksize=3)
+    # Chroma channels have a small range in Lab-8bit; double them so colour edges compete.
+    dx[:, :, 1:] *= 2
+    dy[:, :, 1:] *= 2
+    mag = np.abs(dx).astype(np.int32) + np.abs(dy)
+    best = np.argmax(mag, axis=2)[:, :, None]
+    gx = np.take_along_axis(dx, best, axis=2)[:, :, 0]
+    gy = np.take_along_axis(dy, best, axis=2)[:, :, 0]
+    return np.ascontiguousarray(gx), np.ascontiguousarray(gy), np.take_along_axis(mag, best, axis=2)[:, :, 0]
+
+
+def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) -> np.ndarray | None:
+    hull = cv2.convexHull(contour)
+    a = cv2.contourArea(hull)
+    if a < min_area or a > max_area:
+        return None
+    peri = cv2.arcLength(hull, True)
+    for eps in (0.02, 0.035, 0.05, 0.07, 0.1):
+        approx = cv2.approxPolyDP(hull, eps * peri, True)
+        if len(approx) == 4:
+            return approx.reshape(4, 2).astype(np.float64)
+        if len(approx) < 4:
+            break
+    return None
+
+
+def _candidates(small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndarray,
+                gy: np.ndarray) -> list[np.ndarray]:
+    h, w = mag.shape
+    frame_area = float(h * w)
+    min_area, max_area = 0.015 * frame_area, 0.92 * frame_area
+    masks: list[np.ndarray] = []
+    # (1) Colour-aware Canny with thresholds from the gradient distribution (adapts to low contrast).
+    hi = float(np.percentile(mag, 92))
+    hi = max(hi, 24.0)
+    edges = cv2.Canny(gx, gy, hi * 0.4, hi, L2gradient=False)
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    masks.append(edges)
+    # Low-contrast variant for white-on-white.
+    edges_low = cv2.Canny(gx, gy, 10, 30)
+    masks.append(cv2.dilate(edges_low, np.ones((3, 3), np.uint8)))
+    # (2) Segmentations: lightness and colour distance to the frame border, both polarities.
+    lum = cv2.GaussianBlur(lab[:, :, 0], (5, 5), 0)
+    border = np.concatenate([lab[:3].reshape(-1, 3), lab[-3:].reshape(-1, 3),
+                             lab[:, :3].reshape(-1, 3), lab[:, -3:].reshape(-1, 3)])
+    ref = np.median(border, axis=0).astype(np.float32)
+    dist = np.linalg.norm((lab.astype(np.float32) - ref) * np.float32([1, 2, 2]), axis=2)
+    dist8 = cv2.GaussianBlur(np.clip(dist, 0, 255).astype(np.uint8), (5, 5), 0)
+    kernel = np.ones((5, 5), np.uint8)
+    for channel in (lum, dist8):
+        _, th = cv2.threshold(channel, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        for m in (th, 255 - th) if channel is lum else (th,):
+            masks.append(cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel))
+    quads: list[np.ndarray] = []
+    for i, m in enumerate(masks):
+        mode = cv2.RETR_LIST if i < 2 else cv2.RETR_EXTERNAL
+        contours, _ = cv2.findContours(m, mode, cv2.CHAIN_APPROX_SIMPLE)
+        contours = sorted(contours, key=cv2.contourArea, reverse=True)[:6]
+        for c in contours:
+            q = _quad_from_contour(c, min_area, max_area)
+            if q is not None:
+                quads.append(order_corners(q))
+    return quads
+
+
+def _side_support(p0: np.ndarray, p1: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                  thresh: float, n: int = 24) -> float:
+    """Share of points along a side that sit on an edge perpendicular to it (1 on frame borders)."""
+    h, w = mag.shape
+    t = np.linspace(0.1, 0.9, n)[:, None]
+    pts = p0 + (p1 - p0) * t
+    d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
+    normal = np.array([-d[1], d[0]])
+    on_border = ((pts[:, 0] < 1.5) | (pts[:, 0] > w - 2.5) | (pts[:, 1] < 1.5) | (pts[:, 1] > h - 2.5))
+    hits = on_border.copy()
+    for off in (-1.0, 0.0, 1.0):
+        q = np.round(pts + normal * off).astype(int)
+        inside = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
+        qx, qy = np.clip(q[:, 0], 0, w - 1), np.clip(q[:, 1], 0, h - 1)
+        g = np.stack([gx[qy, qx], gy[qy, qx]], axis=1).astype(np.float64)
+        along = np.abs(g @ normal)
+        ok = inside & (mag[qy, qx] > thresh) & (along > 0.6 * np.linalg.norm(g, axis=1))
+        hits |= ok
+    return float(hits.mean())
+
+
+def _score(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+           thresh: float) -> tuple[float, float]:
+    """(edge support 0-1, size preference) of a candidate quad on the coarse image."""
+    if not is_convex(q):
+        return 0.0, 0.0
+    h, w = mag.shape
+    # A side running along the frame border is a cut-off document at best; two or more such sides
+    # is the frame itself (or a region that fills it), never a document.
+    on_border = 0
+    for i in range(4):
+        a, b = q[i], q[(i + 1) % 4]
+        if (max(a[0], b[0]) < 2.5 or min(a[0], b[0]) > w - 3.5
+                or max(a[1], b[1]) < 2.5 or min(a[1], b[1]) > h - 3.5):
+            on_border += 1
+    if on_border >= 2:
+        return 0.0, 0.0
+    sides = [_side_support(q[i], q[(i + 1) % 4], mag, gx, gy, thresh) for i in range(4)]
+    frac = area(q) / (h * w)
+    # Every side must be supported; larger outlines are preferred because a document contains
+    # rectangles of its own (photo, header band, text block) that are often cleaner than its border.
+    return float(np.mean(sides) * min(sides) ** 0.5), float(frac**0.2)
+
+
+def _profiles(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, n: int,
+              t0: float = 0.08, t1: float = 0.92, step: float = 1.0
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sample ``n`` intensity profiles across the side p0→p1, (n, 2r+1, C), with centres/normal."""
+    d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
+    normal = np.array([-d[1], d[0]])
+    t = np.linspace(t0, t1, n)[:, None]
+    centres = p0 + (p1 - p0) * t
+    offsets = np.arange(-radius, radius + 1e-6, step)
+    pts = centres[:, None, :] + offsets[None, :, None] * normal[None, None, :]
+    mapx = pts[:, :, 0].astype(np.float32)
+    mapy = pts[:, :, 1].astype(np.float32)
+    prof = cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
+    if prof.ndim == 2:
+        prof = prof[:, :, None]
+    h, w = img.shape[:2]
+    valid = ((mapx >= 0) & (mapx <= w - 1) & (mapy >= 0) & (mapy <= h - 1)).all(axis=1)
+    return prof.astype(np.float32), centres, normal, offsets, valid  # type: ignore[return-value]
+
+
+def _edge_points(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, n: int,
+                 t0: float = 0.08, t1: float = 0.92
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sub-pixel edge locations along normals of a side: (points, strength, sigma, valid)."""
+    prof, centres, normal, offsets, valid = _profiles(img, p0, p1, radius, n, t0, t1)
+    deriv = (prof[:, 2:] - prof[:, :-2]) * 0.5  # central difference, (n, m-2, C)
+    strength = np.linalg.norm(deriv, axis=2)
+    i = np.clip(np.argmax(strength, axis=1), 1, strength.shape[1] - 2)
+    rows = np.arange(len(i))
+    a, b, c = strength[rows, i - 1], strength[rows, i], strength[rows, i + 1]
+    denom = a - 2 * b + c
+    shift = np.where(np.abs(denom) > 1e-6, 0.5 * (a - c) / np.where(denom == 0, 1, denom), 0.0)
+    shift = np.clip(shift, -0.5, 0.5)
+    pos = offsets[1:-1][i] + shift
+    points = centres + pos[:, None] * normal
+    # Blur: for a Gaussian-blurred step, peak slope = contrast / (sigma * sqrt(2*pi)).
+    k = max(2, prof.shape[1] // 6)
+    contrast = np.linalg.norm(prof[:, -k:].mean(axis=1) - prof[:, :k].mean(axis=1), axis=1)
+    sigma = contrast / (b * _SQRT_2PI + 1e-6)
+    return points, b, sigma, valid
+
+
+def _fit_line(points: np.ndarray, weights_ok: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    pts = points[weights_ok]
+    if len(pts) < 5:
+        return None
+    for _ in range(2):
+        vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        d = np.array([vx, vy], np.float64)
+        p = np.array([x0, y0], np.float64)
+        resid = np.abs((pts - p) @ np.array([-d[1], d[0]]))
+        keep = resid < max(1.0, 2.5 * float(np.median(resid)))
+        if keep.sum() < 5 or keep.all():
+            break
+        pts = pts[keep]
+    return p, d
+
+
+def _refine(frame: np.ndarray, coarse: np.ndarray, radius: float) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Move each side onto the strongest nearby edge, fit lines, intersect: sub-pixel corners."""
+    h, w = frame.shape[:2]
+    lines: list[tuple[np.ndarray, np.ndarray] | None] = []
+    strengths: list[np.ndarray] = []
+    for i in range(4):
+        p0, p1 = coarse[i], coarse[(i + 1) % 4]
+        pts, strength, _, valid = _edge_points(frame, p0, p1, radius, 40)
+        inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
+        good = valid & inside & (strength > max(2.0, 0.35 * float(np.median(strength[valid])) if valid.any() else 2.0))
+        lines.append(_fit_line(pts, good))
+        strengths.append(strength)
+    out = coarse.copy()
+    for i in range(4):
+        a, b = lines[(i - 1) % 4], lines[i]
+        if a is None or b is None:
+            continue
+        x = line_intersection(a, b)
+        if x is not None and np.linalg.norm(x - coarse[i]) < 3 * radius + 2:
+            out[i] = x
+    return out, strengths
+
+
+def _corner_support(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Share of the outline found near each corner: low when a finger or the border hides it."""
+    h, w = frame.shape[:2]
+    size = math.sqrt(max(area(quad), 1.0))
+    radius = max(2.0, size * 0.01)
+    support = np.ones(4)
+    per_side: list[tuple[np.ndarray, np.ndarray]] = []
+    for i in range(4):
+        p0, p1 = quad[i], quad[(i + 1) % 4]
+        n = 10
+        near0 = _edge_points(frame, p0, p1, radius, n, 0.02, 0.15)
+        near1 = _edge_points(frame, p0, p1, radius, n, 0.85, 0.98)
+        res = []
+        for pts, strength, _, valid in (near0, near1):
+            d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
+            resid = np.abs((pts - p0) @ np.array([-d[1], d[0]]))
+            inside = (pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= h - 1)
+            res.append(valid & inside & (resid < max(1.5, radius * 0.6)) & (strength > 4.0))
+        per_side.append((res[0], res[1]))
+    for i in range(4):
+        # corner i is at the start of side i and the end of side i-1
+        support[i] = min(per_side[i][0].mean(), per_side[(i - 1) % 4][1].mean())
+    return support
+
+
+def detect_document(frame: np.ndarray, gray_small: np.ndarray | None = None) -> Detection | None:
+    """Find the most document-like quadrilateral in a validated BGR frame, or None."""
+    small, scale = _small(frame)
+    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
+    gx, gy, mag = _gradients(lab)
+    thresh = 16.0
+    best, best_rank, best_support = None, 0.0, 0.0
+    seen: list[np.ndarray] = []
+    for q in _candidates(small, lab, mag, gx, gy):
+        if any(np.abs(q - s).max() < 2.0 for s in seen):
+            continue
+        seen.append(q)
+        support, size = _score(q, mag, gx, gy, thresh)
+        if support >= 0.45 and support * size > best_rank:
+            best, best_rank, best_support = q, support * size, support
+    if best is None:
+        return None
+    sh, sw = small.shape[:2]
+    touches = bool(((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any())
+    coarse = (best + 0.5) / scale - 0.5
+    # Two refinement passes: wide (coarse error ~1 small px), then narrow for precision.
+    refined, _ = _refine(frame, coarse, radius=2.0 / scale + 2)
+    refined, _ = _refine(frame, refined, radius=4.0)
+    if not is_convex(refined):
+        refined = coarse
+    refined = order_corners(refined)
+    support = _corner_support(frame, refined)
+    sigma = _border_blur(frame, refined)
+    return Detection(refined, best_support, touches, support, sigma, scale)
+
+
+def _border_blur(frame: np.ndarray, quad: np.ndarray) -> float:
+    """Blur of the document's outline: the 2nd-largest per-side median sigma (catches motion blur,
+    which spreads only the sides across the motion, while tolerating one side next to clutter)."""
+    h, w = frame.shape[:2]
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    side_sigmas = []
+    for i in range(4):
+        p0, p1 = quad[i], quad[(i + 1) % 4]
+        pts, strength, sigma, valid = _edge_points(gray, p0, p1, 12.0, 24, 0.15, 0.85)
+        inside = (pts[:, 0] > 14) & (pts[:, 0] < w - 15) & (pts[:, 1] > 14) & (pts[:, 1] < h - 15)
+        ok = valid & inside & (strength > 1.5)
+        if ok.sum() >= 6:
+            side_sigmas.append(float(np.median(sigma[ok])))
+    if len(side_sigmas) < 2:
+        return float("nan")
+    side_sigmas.sort()
+    return side_sigmas[-2]

@@ -1,0 +1,93 @@
+"""Small geometry helpers on document outlines (quads)."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from kiosk.scanning.types import Quad
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Order 4 points as top-left, top-right, bottom-right, bottom-left (clockwise on screen)."""
+    pts = np.asarray(points, dtype=np.float64).reshape(4, 2)
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]  # clockwise on screen because y grows downwards
+    start = int(np.argmin(pts.sum(axis=1)))
+    return np.roll(pts, -start, axis=0)
+
+
+def as_quad(points: np.ndarray) -> Quad:
+    p = np.asarray(points, dtype=np.float64).reshape(4, 2)
+    return tuple((float(x), float(y)) for x, y in p)  # type: ignore[return-value]
+
+
+def perimeter(quad: np.ndarray) -> float:
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    return float(np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1).sum())
+
+
+def area(quad: np.ndarray) -> float:
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    x, y = q[:, 0], q[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+
+
+def corner_angles(quad: np.ndarray) -> np.ndarray:
+    """Interior angle at each corner, degrees."""
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    a = np.roll(q, 1, axis=0) - q
+    b = np.roll(q, -1, axis=0) - q
+    cos = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def tilt(quad: np.ndarray) -> tuple[float, float]:
+    """(largest corner-angle deviation from 90°, smallest opposite-side length ratio)."""
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    sides = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+    ratio = min(sides[0] / max(sides[2], 1e-9), sides[2] / max(sides[0], 1e-9),
+                sides[1] / max(sides[3], 1e-9), sides[3] / max(sides[1], 1e-9))
+    return float(np.abs(corner_angles(q) - 90.0).max()), float(ratio)
+
+
+def is_convex(quad: np.ndarray) -> bool:
+    return bool(cv2.isContourConvex(np.asarray(quad, dtype=np.float32).reshape(4, 1, 2)))
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Jaccard index of two convex quads (0 when either is degenerate)."""
+    pa = np.asarray(a, dtype=np.float32).reshape(4, 2)
+    pb = np.asarray(b, dtype=np.float32).reshape(4, 2)
+    if not (is_convex(pa) and is_convex(pb)):
+        return 0.0
+    inter, _ = cv2.intersectConvexConvex(pa, pb)
+    union = area(pa) + area(pb) - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def max_corner_error(a: np.ndarray, b: np.ndarray) -> float:
+    pa = np.asarray(a, dtype=np.float64).reshape(4, 2)
+    pb = np.asarray(b, dtype=np.float64).reshape(4, 2)
+    return float(np.linalg.norm(pa - pb, axis=1).max())
+
+
+def side_lengths(quad: np.ndarray) -> tuple[float, float]:
+    """(mean of top and bottom, mean of left and right) side lengths."""
+    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
+    s = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+    return float((s[0] + s[2]) / 2), float((s[1] + s[3]) / 2)
+
+
+def line_intersection(l1: tuple[np.ndarray, np.ndarray], l2: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
+    """Intersection of two lines given as (point, unit direction); None if nearly parallel."""
+    p, d = l1
+    q, e = l2
+    cross = d[0] * e[1] - d[1] * e[0]
+    if abs(cross) < math.sin(math.radians(10)):
+        return None
+    t = ((q[0] - p[0]) * e[1] - (q[1] - p[1]) * e[0]) / cross
+    return p + t * d
