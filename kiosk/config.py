@@ -42,8 +42,11 @@ class KioskSettings:
     ticket_block_size: int = 100
     retention_days: int = 7
     status_url_base: str = "http://127.0.0.1:8765/t/"
-    camera: dict[str, Any] = field(default_factory=lambda: {"source": "device", "device": 0,
-                                                            "width": 1280, "height": 720, "fps": 30})
+    camera: dict[str, Any] = field(
+        default_factory=lambda: {
+            "source": "device", "device": 0, "width": 1280, "height": 720, "fps": 30
+        }
+    )
     printer: dict[str, Any] = field(default_factory=lambda: {"backend": "spool"})
     central: dict[str, Any] = field(default_factory=dict)  # url, credential
     staff_pin_hash: str = ""  # sha256 of the staff PIN; empty = staff mode disabled

@@ -22,7 +22,7 @@ DEFAULT_LANGUAGE = "es"
 LANGUAGES: dict[str, str] = {"es": "Español", "en": "English", "qu": "Kichwa"}
 
 
-class MissingMessage(KeyError):
+class MissingMessage(KeyError):  # noqa: N818 - public name, used by others
     pass
 
 

@@ -6,6 +6,7 @@ so the kiosk can log it precisely and show its out-of-order screen instead of ha
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,7 +25,8 @@ class CatalogError(ValueError):
 
 class RequirementKind(StrEnum):
     GENERAL = "general"
-    ALTERNATIVE = "alternative"  # instead of a general one (e.g. foreigner's code instead of cédula)
+    # instead of a general one (e.g. foreigner's code instead of cédula)
+    ALTERNATIVE = "alternative"
     ADDITIONAL = "additional"  # on top, when a condition holds (e.g. acting for a third party)
 
 
@@ -136,7 +138,9 @@ class Catalog:
         order = list(offered)
         unknown = [i for i in order if i not in {t.id for t in self.tramites}]
         if unknown:
-            raise CatalogError("settings", "tramites", f"unknown trámite id(s): {', '.join(unknown)}")
+            raise CatalogError(
+                "settings", "tramites", f"unknown trámite id(s): {', '.join(unknown)}"
+            )
         tramites = tuple(self.get(i) for i in order)
         used_groups = {t.group for t in tramites}
         return Catalog(tuple(g for g in self.groups if g.id in used_groups), tramites)
@@ -146,15 +150,17 @@ class Catalog:
 
 
 class _Reader:
-    def __init__(self, path: Path, data: Any, prefix: str = "") -> None:
+    def __init__(self, path: Path, data: Any, prefix: builtins.str = "") -> None:
         self.path, self.data, self.prefix = path, data, prefix
         if not isinstance(data, dict):
             raise CatalogError(path, prefix or "(root)", "must be an object")
 
-    def _name(self, key: str) -> str:
+    def _name(self, key: builtins.str) -> builtins.str:
         return f"{self.prefix}.{key}" if self.prefix else key
 
-    def str(self, key: str, *, required: bool = True, default: str = "") -> str:
+    def str(
+        self, key: builtins.str, *, required: bool = True, default: builtins.str = ""
+    ) -> builtins.str:
         if key not in self.data:
             if required:
                 raise CatalogError(self.path, self._name(key), "is missing")
@@ -164,7 +170,7 @@ class _Reader:
             raise CatalogError(self.path, self._name(key), "must be a non-empty text")
         return value
 
-    def bool(self, key: str, *, default: bool | None = None) -> bool:
+    def bool(self, key: builtins.str, *, default: bool | None = None) -> bool:
         if key not in self.data:
             if default is None:
                 raise CatalogError(self.path, self._name(key), "is missing")
@@ -174,13 +180,13 @@ class _Reader:
             raise CatalogError(self.path, self._name(key), "must be true or false")
         return value
 
-    def strs(self, key: str) -> tuple[str, ...]:
+    def strs(self, key: builtins.str) -> tuple[builtins.str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise CatalogError(self.path, self._name(key), "must be a list of texts")
         return tuple(value)
 
-    def mapping(self, key: str) -> dict[str, str]:
+    def mapping(self, key: builtins.str) -> dict[builtins.str, builtins.str]:
         value = self.data.get(key, {})
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -188,19 +194,21 @@ class _Reader:
             raise CatalogError(self.path, self._name(key), "must map question ids to answers")
         return dict(value)
 
-    def items(self, key: str) -> list[_Reader]:
+    def items(self, key: builtins.str) -> list[_Reader]:
         value = self.data.get(key, [])
         if not isinstance(value, list):
             raise CatalogError(self.path, self._name(key), "must be a list")
         return [_Reader(self.path, v, f"{self._name(key)}[{i}]") for i, v in enumerate(value)]
 
-    def enum(self, key: str, enum: type[StrEnum]) -> Any:
+    def enum(self, key: builtins.str, enum: type[StrEnum]) -> Any:
         value = self.str(key)
         try:
             return enum(value)
         except ValueError:
             allowed = ", ".join(e.value for e in enum)
-            raise CatalogError(self.path, self._name(key), f"'{value}' is not one of: {allowed}") from None
+            raise CatalogError(
+                self.path, self._name(key), f"'{value}' is not one of: {allowed}"
+            ) from None
 
 
 def _parse_tramite(path: Path, data: Any, group_ids: set[str]) -> Tramite:
@@ -232,7 +240,9 @@ def _parse_tramite(path: Path, data: Any, group_ids: set[str]) -> Tramite:
     redirect = None
     if "redirect" in r.data:
         rr = _Reader(path, r.data["redirect"], "redirect")
-        redirect = Redirect(rr.str("explanation"), rr.str("phone", required=False), rr.str("url", required=False))
+        redirect = Redirect(
+            rr.str("explanation"), rr.str("phone", required=False), rr.str("url", required=False)
+        )
     tramite = Tramite(
         id=r.str("id"),
         group=r.str("group"),
@@ -281,15 +291,23 @@ def _check_consistency(path: Path, t: Tramite, group_ids: set[str]) -> None:
         if req.kind is RequirementKind.ALTERNATIVE and req.replaces not in ids:
             raise CatalogError(path, f"{where}.replaces", "must name a general requirement")
         if req.kind is not RequirementKind.GENERAL and not req.applies_when:
-            raise CatalogError(path, f"{where}.applies_when", "alternative/additional needs a condition")
+            raise CatalogError(
+                path, f"{where}.applies_when", "alternative/additional needs a condition"
+            )
         for qid, answer in req.applies_when.items():
             # id_type may be decided by the turn itself for trámites that do not ask it
             if qid in questions and questions[qid].option(answer) is None:
-                raise CatalogError(path, f"{where}.applies_when.{qid}", f"'{answer}' is not an option")
+                raise CatalogError(
+                    path, f"{where}.applies_when.{qid}", f"'{answer}' is not an option"
+                )
         if req.capture and req.document is DocumentType.NONE:
-            raise CatalogError(path, f"{where}.document", "a captured requirement needs a document type")
+            raise CatalogError(
+                path, f"{where}.document", "a captured requirement needs a document type"
+            )
     if t.identify_question and t.identify_question not in questions:
-        raise CatalogError(path, "identify_with.question", f"unknown question '{t.identify_question}'")
+        raise CatalogError(
+            path, "identify_with.question", f"unknown question '{t.identify_question}'"
+        )
 
 
 def load_catalog(folder: Path) -> Catalog:

@@ -45,7 +45,9 @@ class TurnClaims:
     key_id: str = ""
 
     def __repr__(self) -> str:
-        return f"TurnClaims(turn={self.turn_id!r}, agency={self.agency_id!r}, slot={self.slot_start})"
+        return (
+            f"TurnClaims(turn={self.turn_id!r}, agency={self.agency_id!r}, slot={self.slot_start})"
+        )
 
 
 ID_SUFFIX_DIGITS = 4

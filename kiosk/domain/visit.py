@@ -3,7 +3,7 @@
     IDLE ─┬─ scan turn ──► IDENTIFY(qr) ─► IDENTIFY(confirm digits) ─► QUESTIONS ─┐
           └─ walk-in ───► CHOOSE ─► QUESTIONS ─► IDENTIFY(keypad) ──────────────┤
                               └─► INFO (needs an online turn / other channel)     ▼
-                                              CHECKLIST ─► CAPTURE × n ─► REVIEW ─► RECEIPT ─► DONE ─► IDLE
+                  CHECKLIST ─► CAPTURE × n ─► REVIEW ─► RECEIPT ─► DONE ─► IDLE
 
 Every state accepts cancel() and timeout() (wipe everything, back to IDLE) and back() (one step
 back, undoing what that step recorded). Screens render `flow` and call its intent methods; no rule
@@ -411,7 +411,8 @@ class VisitFlow:
         visit.answers = dict(snap.answers)
         visit.priority = snap.priority
         visit.captures = dict(snap.captures)
-        if snap.step in (Step.CHOOSE, Step.QUESTIONS, Step.IDENTIFY) and snap.mode is not IdentifyMode.CONFIRM:
+        keypad_or_before = snap.step in (Step.CHOOSE, Step.QUESTIONS, Step.IDENTIFY)
+        if keypad_or_before and snap.mode is not IdentifyMode.CONFIRM:
             visit.id_number = ""
             visit.id_type = None
         if snap.step is Step.CHOOSE:
