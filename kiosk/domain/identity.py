@@ -65,7 +65,7 @@ def check_cedula(raw: str) -> IdCheck:
     value = _normalize(raw)
     if not value:
         return IdCheck(IdType.CEDULA, value, IdProblem.EMPTY)
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²" and "١" are isdigit() too
         return IdCheck(IdType.CEDULA, value, IdProblem.NOT_DIGITS)
     if len(value) != 10:
         return IdCheck(IdType.CEDULA, value, IdProblem.WRONG_LENGTH)
