@@ -1,0 +1,232 @@
+"""``kiosk-central``: serve | enrol | book | rotate-key | bench."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import socket
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_DB = "sqlite:///kiosk-central.db"
+DEFAULT_KEYS = "central-keys"
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        default=os.environ.get("KIOSK_CENTRAL_DB", DEFAULT_DB),
+        help="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://...",
+    )
+
+
+def _keys(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--keys",
+        type=Path,
+        default=Path(os.environ.get("KIOSK_CENTRAL_KEYS", DEFAULT_KEYS)),
+        help="directory of the turn-signing keys (created on first use)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk-central", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    _common(serve)
+    _keys(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8470, help="0 = any free port")
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN"),
+        help="admin bearer token (default: generated into KEYS/admin-token)",
+    )
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--public-url", default="", help="base URL used in links and PDFs")
+    serve.add_argument("--starvation-minutes", type=int, default=20)
+    serve.add_argument("--log-level", default="info")
+
+    enrol = sub.add_parser("enrol", help="enrol a kiosk and print its credential")
+    _common(enrol)
+    enrol.add_argument("--kiosk-id", required=True)
+    enrol.add_argument("--agency-id", required=True)
+
+    book = sub.add_parser("book", help="book an online turn and write its confirmation PDF")
+    _common(book)
+    _keys(book)
+    book.add_argument("--agency-id", required=True)
+    book.add_argument("--tramite-id", required=True)
+    book.add_argument("--slot-start", required=True, help="ISO time with offset")
+    book.add_argument("--id-number", required=True)
+    book.add_argument("--email", required=True)
+    book.add_argument("--mobile", required=True)
+    book.add_argument("--province", required=True)
+    book.add_argument("--validity-minutes", type=int, default=120)
+    book.add_argument("--out", type=Path, default=Path("confirmacion-turno.pdf"))
+
+    rotate = sub.add_parser("rotate-key", help="make a new signing key current")
+    _keys(rotate)
+    rotate.add_argument("--retire-after-days", type=int, default=60)
+
+    bench = sub.add_parser("bench", help="load test: 50 kiosks syncing, 20 counters calling")
+    bench.add_argument("--db", default=None, help="database URL (default: a temp SQLite)")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--kiosks", type=int, default=50)
+    bench.add_argument("--counters", type=int, default=20)
+    bench.add_argument("--seconds", type=float, default=10.0)
+    bench.add_argument("--batch", type=int, default=100)
+    bench.add_argument("--workers", type=int, default=0, help="uvicorn workers (0 = auto)")
+    return parser
+
+
+def _admin_token(args: argparse.Namespace) -> str:
+    if args.admin_token:
+        return str(args.admin_token)
+    path = args.keys / "admin-token"
+    if not path.exists():
+        args.keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+        print(f"admin token written to {path}", flush=True)
+    return path.read_text().strip()
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk.central.config import QueuePolicy, Settings
+    from kiosk.central.db import make_engine, migrate
+
+    settings = Settings(
+        db_url=args.db,
+        keys_dir=args.keys,
+        admin_token=_admin_token(args),
+        policy=QueuePolicy(starvation_minutes=args.starvation_minutes),
+        public_base_url=args.public_url,
+    )
+    engine = make_engine(settings.db_url, pool_size=1)
+    migrate(engine)  # once, before any worker starts
+    engine.dispose()
+
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"listening on http://{host}:{port}", flush=True)
+
+    log_level = args.log_level.lower()
+    if args.workers > 1:
+        os.environ.update(settings.to_env())
+        config = uvicorn.Config(
+            "kiosk.central.app:app_from_env",
+            factory=True,
+            workers=args.workers,
+            log_level=log_level,
+            access_log=False,
+        )
+        from uvicorn.supervisors import Multiprocess
+
+        server = uvicorn.Server(config)
+        Multiprocess(config, target=server.run, sockets=[sock]).run()
+    else:
+        from kiosk.central.app import create_app
+
+        config = uvicorn.Config(create_app(settings), log_level=log_level, access_log=False)
+        uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def enrol(args: argparse.Namespace) -> int:
+    from kiosk.central.auth import hash_credential, new_credential
+    from kiosk.central.db import make_engine, migrate, session_factory, transaction
+    from kiosk.central.models import Kiosk
+    from kiosk.central.timeutil import utcnow
+
+    engine = make_engine(args.db, pool_size=1)
+    migrate(engine)
+    credential = new_credential()
+    with transaction(session_factory(engine)) as session:
+        kiosk = session.get(Kiosk, args.kiosk_id)
+        if kiosk is None:
+            kiosk = Kiosk(kiosk_id=args.kiosk_id, agency_id=args.agency_id, created_at=utcnow())
+            session.add(kiosk)
+        kiosk.agency_id = args.agency_id
+        kiosk.credential_hash = hash_credential(credential)
+        kiosk.revoked_at = None
+    engine.dispose()
+    print(credential, flush=True)
+    return 0
+
+
+def book(args: argparse.Namespace) -> int:
+    from kiosk.central.booking import BookingRequest, book_turn, confirmation_pdf
+    from kiosk.central.db import make_engine, migrate, session_factory, transaction
+    from kiosk.central.timeutil import parse_iso
+    from kiosk.turns.trust import KeyStore
+
+    engine = make_engine(args.db, pool_size=1)
+    migrate(engine)
+    req = BookingRequest(
+        agency_id=args.agency_id,
+        tramite_id=args.tramite_id,
+        slot_start=parse_iso(args.slot_start),
+        id_number=args.id_number,
+        email=args.email,
+        mobile=args.mobile,
+        province=args.province,
+    )
+    with transaction(session_factory(engine)) as session:
+        turn = book_turn(
+            session,
+            req,
+            KeyStore(args.keys).signing_key(),
+            timedelta(minutes=args.validity_minutes),
+        )
+        pdf = confirmation_pdf(turn)
+    engine.dispose()
+    args.out.write_bytes(pdf)
+    print(f"turn_id {turn.turn_id}")
+    print(f"token {turn.token}")
+    print(f"confirmation {args.out}", flush=True)
+    return 0
+
+
+def rotate_key(args: argparse.Namespace) -> int:
+    from kiosk.turns.trust import KeyStore
+
+    kid = KeyStore(args.keys).rotate(timedelta(days=args.retire_after_days))
+    print(f"current key {kid}", flush=True)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "serve":
+        return serve(args)
+    if args.command == "enrol":
+        return enrol(args)
+    if args.command == "book":
+        return book(args)
+    if args.command == "rotate-key":
+        return rotate_key(args)
+    if args.command == "bench":
+        from kiosk.central.bench import run_bench
+
+        return run_bench(args)
+    raise AssertionError(args.command)
+
+
+def console_main() -> None:
+    sys.exit(main())
