@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from kiosk.domain.identity import IdType
+
 
 class CatalogError(ValueError):
     def __init__(self, path: Path | str, field_name: str, problem: str) -> None:
@@ -282,13 +284,28 @@ def _check_consistency(path: Path, t: Tramite, group_ids: set[str]) -> None:
         raise CatalogError(path, "service_area", "is required when the kiosk serves the trámite")
     if not t.kiosk_service and t.redirect is None:
         raise CatalogError(path, "redirect", "is required when the kiosk cannot serve the trámite")
+    question_ids = [q.id for q in t.questions]
+    if len(question_ids) != len(set(question_ids)):
+        raise CatalogError(path, "questions", "question ids must be unique")
+    questions = {q.id: q for q in t.questions}
+    for i, question in enumerate(t.questions):
+        values = [o.value for o in question.options]
+        if len(values) != len(set(values)):
+            raise CatalogError(path, f"questions[{i}].options", "option values must be unique")
+        for qid, answer in question.show_when.items():
+            if qid not in questions or questions[qid].option(answer) is None:
+                raise CatalogError(
+                    path,
+                    f"questions[{i}].show_when.{qid}",
+                    f"'{answer}' is not an answer of '{qid}'",
+                )
     ids = [r.id for r in t.requirements]
     if len(ids) != len(set(ids)):
         raise CatalogError(path, "requirements", "requirement ids must be unique")
-    questions = {q.id: q for q in t.questions}
+    general = {r.id for r in t.requirements if r.kind is RequirementKind.GENERAL}
     for i, req in enumerate(t.requirements):
         where = f"requirements[{i}]"
-        if req.kind is RequirementKind.ALTERNATIVE and req.replaces not in ids:
+        if req.kind is RequirementKind.ALTERNATIVE and req.replaces not in general:
             raise CatalogError(path, f"{where}.replaces", "must name a general requirement")
         if req.kind is not RequirementKind.GENERAL and not req.applies_when:
             raise CatalogError(
@@ -304,10 +321,25 @@ def _check_consistency(path: Path, t: Tramite, group_ids: set[str]) -> None:
             raise CatalogError(
                 path, f"{where}.document", "a captured requirement needs a document type"
             )
-    if t.identify_question and t.identify_question not in questions:
+    id_types = {i.value for i in IdType}
+    if t.identify_default not in id_types:
         raise CatalogError(
-            path, "identify_with.question", f"unknown question '{t.identify_question}'"
+            path, "identify_with.default", f"must be one of: {', '.join(sorted(id_types))}"
         )
+    if t.identify_question:
+        if t.identify_question not in questions:
+            raise CatalogError(
+                path, "identify_with.question", f"unknown question '{t.identify_question}'"
+            )
+        # the answer picks the keypad, so every option must be an identity document type
+        qi = question_ids.index(t.identify_question)
+        for j, option in enumerate(questions[t.identify_question].options):
+            if option.value not in id_types:
+                raise CatalogError(
+                    path,
+                    f"questions[{qi}].options[{j}].value",
+                    f"'{option.value}' is not an identity document type of identify_with",
+                )
 
 
 def load_catalog(folder: Path) -> Catalog:

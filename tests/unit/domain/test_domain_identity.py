@@ -119,7 +119,9 @@ def test_repr_never_contains_the_number(province: str, third: int, rest: str) ->
         assert number[-6:] not in repr(check)
 
 
-@pytest.mark.parametrize("raw", ["EXT12345", "ext12345", "123456", "AB12CD34EF56GH7", " EX-1234 5 "])
+@pytest.mark.parametrize(
+    "raw", ["EXT12345", "ext12345", "123456", "AB12CD34EF56GH7", " EX-1234 5 "]
+)
 def test_valid_foreigner_codes(raw: str) -> None:
     check = check_foreigner_code(raw)
     assert check.ok, check
