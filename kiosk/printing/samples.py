@@ -51,14 +51,14 @@ def minimal_receipt(**changes: object) -> Receipt:
     return Receipt(**values)  # type: ignore[arg-type]
 
 
-def test_page_receipt(
+def technician_receipt(
     printer_name: str, now: datetime | None = None, language: str = "es"
 ) -> Receipt:
     """The technician's test page: same layout, every block, the accented characters."""
     tr = Translator(language)
     now = now or datetime.now(ECUADOR)
     return Receipt(
-        ticket_id=tr("receipt.test_printer", name=printer_name),
+        ticket_id=f"test-{now:%Y%m%d-%H%M%S}",
         ticket_number="000",
         agency_name=tr("receipt.test_title"),
         tramite_name=tr("receipt.test_tramite"),
