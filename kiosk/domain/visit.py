@@ -152,10 +152,19 @@ class VisitFlow:
             tuple(v.captures.items()) if v else (),
         )
 
-    def _go(self, step: Step, *, mode: IdentifyMode | None = None, info: InfoReason | None = None,
-            remember: bool = True) -> None:
+    def _go(
+        self,
+        step: Step,
+        *,
+        mode: IdentifyMode | None = None,
+        info: InfoReason | None = None,
+        remember: bool = True,
+        before: Snapshot | None = None,
+    ) -> None:
+        """Enter `step`; `before` is the state to return to on back(), taken before the intent
+        changed anything (defaults to the state right now)."""
         if remember:
-            self._history.append(self._snapshot())
+            self._history.append(before or self._snapshot())
         self.step, self.mode, self.info = step, mode, info
         self._notify()
 
@@ -242,18 +251,19 @@ class VisitFlow:
         visit = self._require(Step.IDENTIFY)
         if self.mode is not IdentifyMode.QR:
             raise FlowError("turn read outside QR mode")
+        before = self._snapshot()
         self.decision = decision
         if not decision.ok or decision.claims is None:
-            self._go(Step.INFO, info=InfoReason.TURN_PROBLEM)
+            self._go(Step.INFO, info=InfoReason.TURN_PROBLEM, before=before)
             return
         try:
             tramite = self.catalog.get(decision.claims.tramite_id)
         except KeyError:
-            self._go(Step.INFO, info=InfoReason.UNKNOWN_TRAMITE)
+            self._go(Step.INFO, info=InfoReason.UNKNOWN_TRAMITE, before=before)
             return
         visit.claims = decision.claims
         visit.tramite = tramite
-        self._go(Step.IDENTIFY, mode=IdentifyMode.CONFIRM)
+        self._go(Step.IDENTIFY, mode=IdentifyMode.CONFIRM, before=before)
 
     def confirm_digits(self, suffix: str) -> bool:
         visit = self._require(Step.IDENTIFY)
@@ -266,8 +276,9 @@ class VisitFlow:
         visit.confirm_attempts += 1
         if visit.confirm_attempts >= MAX_CONFIRM_ATTEMPTS:
             self.decision = TurnDecision(TurnOutcome.ALTERED, claims=visit.claims)
-            self.info = InfoReason.TURN_PROBLEM
-            self._go(Step.INFO, info=InfoReason.TURN_PROBLEM)
+            # no way back to the confirmation: back() would hand out fresh guesses
+            self._history = []
+            self._go(Step.INFO, info=InfoReason.TURN_PROBLEM, remember=False)
         else:
             self._notify()
         return False
@@ -281,14 +292,15 @@ class VisitFlow:
         question = self.pending_question()
         if question is None or question.id != question_id:
             raise FlowError(f"question {question_id!r} is not the one being asked")
-        self._history.append(self._snapshot())
         if question is PRIORITY_QUESTION:
             if value not in ("yes", "no"):
                 raise ValueError(value)
+        elif question.option(value) is None:
+            raise ValueError(f"{value!r} is not an option of {question_id!r}")
+        self._history.append(self._snapshot())  # only once the answer is known to be valid
+        if question is PRIORITY_QUESTION:
             visit.priority = value == "yes"
         else:
-            if question.option(value) is None:
-                raise ValueError(f"{value!r} is not an option of {question_id!r}")
             visit.answers[question_id] = value
         self._skip_answered(remember=False)
 
@@ -329,12 +341,13 @@ class VisitFlow:
         visit = self.visit
         assert visit is not None
         remaining = [i for i in self.to_capture() if i.id not in visit.captures]
+        before = self._snapshot()
         if remaining:
             self.capture_id = remaining[0].id
-            self._go(Step.CAPTURE)
+            self._go(Step.CAPTURE, before=before)
         else:
             self.capture_id = None
-            self._go(Step.REVIEW)
+            self._go(Step.REVIEW, before=before)
 
     def document_captured(self, document: CapturedDocument) -> None:
         visit = self._require(Step.CAPTURE)
@@ -355,16 +368,20 @@ class VisitFlow:
         visit = self._require(Step.REVIEW)
         if requirement_id not in {i.id for i in self.to_capture()}:
             raise FlowError(f"{requirement_id!r} is not captured in this visit")
+        before = self._snapshot()  # back() from the retake keeps the first picture
         visit.captures.pop(requirement_id, None)
         self.capture_id = requirement_id
-        self._go(Step.CAPTURE)
+        self._go(Step.CAPTURE, before=before)
 
     def review_confirmed(self) -> CompletedVisit:
         """The record to store; the caller stores it, then calls ticket_issued()."""
         visit = self._require(Step.REVIEW)
         assert visit.tramite is not None
         claims = visit.claims
-        docs = tuple(visit.captures[i.id] for i in self.to_capture() if i.id in visit.captures)
+        missing = [i.id for i in self.to_capture() if i.id not in visit.captures]
+        if missing:
+            raise FlowError(f"review with documents still to capture: {', '.join(missing)}")
+        docs = tuple(visit.captures[i.id] for i in self.to_capture())
         ref = ""
         if visit.id_number:
             ref = citizen_ref(visit.id_number, self._ref_salt)
@@ -417,6 +434,11 @@ class VisitFlow:
             visit.id_type = None
         if snap.step is Step.CHOOSE:
             visit.tramite = None
+        if snap.step is Step.IDENTIFY and snap.mode is IdentifyMode.QR:
+            # back to scanning: forget the turn that was read
+            visit.claims = None
+            visit.tramite = None
+            visit.confirm_attempts = 0
         self.step, self.mode, self.info = snap.step, snap.mode, snap.info
         self.decision, self.capture_id = snap.decision, snap.capture_id
         self._notify()
