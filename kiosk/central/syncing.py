@@ -216,7 +216,10 @@ def apply_batch(
             results[i] = EventResult(ev.event_id, "accepted")
 
     if appointments:
-        appointments.sort(key=lambda ie: ie[1].payload["turn_id"])
+        # the earliest check-in of a turn wins (then request order); sorted by key for locking
+        appointments.sort(
+            key=lambda ie: (ie[1].payload["turn_id"], parse_iso(ie[1].payload["issued_at"]), ie[0])
+        )
         claimed = {
             (r[0], r[1])
             for r in insert_ignore(
