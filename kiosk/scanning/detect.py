@@ -107,7 +107,7 @@ def _candidates(small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndar
     for i, m in enumerate(masks):
         mode = cv2.RETR_LIST if i < 2 else cv2.RETR_EXTERNAL
         contours, _ = cv2.findContours(m, mode, cv2.CHAIN_APPROX_SIMPLE)
-        contours = sorted(contours, key=cv2.contourArea, reverse=True)[:6]
+        contours = sorted(contours, key=cv2.contourArea, reverse=True)[:4]
         for c in contours:
             q = _quad_from_contour(c, min_area, max_area)
             if q is not None:
@@ -115,25 +115,25 @@ def _candidates(small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndar
     return quads
 
 
-def _side_support(p0: np.ndarray, p1: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
-                  thresh: float, n: int = 24) -> float:
-    """Share of points along a side that sit on an edge perpendicular to it (1 on frame borders)."""
+def _quad_support(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                  thresh: float, n: int = 24) -> np.ndarray:
+    """Per side, the share of points that sit on an edge perpendicular to it (1 on frame borders)."""
     h, w = mag.shape
-    t = np.linspace(0.1, 0.9, n)[:, None]
-    pts = p0 + (p1 - p0) * t
-    d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
-    normal = np.array([-d[1], d[0]])
-    on_border = ((pts[:, 0] < 1.5) | (pts[:, 0] > w - 2.5) | (pts[:, 1] < 1.5) | (pts[:, 1] > h - 2.5))
-    hits = on_border.copy()
+    p0 = q
+    p1 = np.roll(q, -1, axis=0)
+    t = np.linspace(0.1, 0.9, n)[None, :, None]
+    pts = p0[:, None, :] + (p1 - p0)[:, None, :] * t  # (4, n, 2)
+    d = (p1 - p0) / (np.linalg.norm(p1 - p0, axis=1, keepdims=True) + 1e-9)
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1)[:, None, :]  # (4, 1, 2)
+    hits = ((pts[..., 0] < 1.5) | (pts[..., 0] > w - 2.5) | (pts[..., 1] < 1.5) | (pts[..., 1] > h - 2.5))
     for off in (-1.0, 0.0, 1.0):
-        q = np.round(pts + normal * off).astype(int)
-        inside = (q[:, 0] >= 0) & (q[:, 0] < w) & (q[:, 1] >= 0) & (q[:, 1] < h)
-        qx, qy = np.clip(q[:, 0], 0, w - 1), np.clip(q[:, 1], 0, h - 1)
-        g = np.stack([gx[qy, qx], gy[qy, qx]], axis=1).astype(np.float64)
-        along = np.abs(g @ normal)
-        ok = inside & (mag[qy, qx] > thresh) & (along > 0.6 * np.linalg.norm(g, axis=1))
-        hits |= ok
-    return float(hits.mean())
+        qq = np.round(pts + normal * off).astype(int)
+        inside = (qq[..., 0] >= 0) & (qq[..., 0] < w) & (qq[..., 1] >= 0) & (qq[..., 1] < h)
+        qx, qy = np.clip(qq[..., 0], 0, w - 1), np.clip(qq[..., 1], 0, h - 1)
+        ex, ey = gx[qy, qx].astype(np.float64), gy[qy, qx].astype(np.float64)
+        along = np.abs(ex * normal[..., 0] + ey * normal[..., 1])
+        hits |= inside & (mag[qy, qx] > thresh) & (along * along > 0.36 * (ex * ex + ey * ey))
+    return hits.mean(axis=1)
 
 
 def _score(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
@@ -152,11 +152,11 @@ def _score(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
             on_border += 1
     if on_border >= 2:
         return 0.0, 0.0
-    sides = [_side_support(q[i], q[(i + 1) % 4], mag, gx, gy, thresh) for i in range(4)]
+    sides = _quad_support(q, mag, gx, gy, thresh)
     frac = area(q) / (h * w)
     # Every side must be supported; larger outlines are preferred because a document contains
     # rectangles of its own (photo, header band, text block) that are often cleaner than its border.
-    return float(np.mean(sides) * min(sides) ** 0.5), float(frac**0.2)
+    return float(sides.mean() * sides.min() ** 0.5), float(frac**0.2)
 
 
 def _profiles(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, n: int,
@@ -265,16 +265,22 @@ def _corner_support(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return support
 
 
-def detect_document(frame: np.ndarray, gray_small: np.ndarray | None = None) -> Detection | None:
-    """Find the most document-like quadrilateral in a validated BGR frame, or None."""
-    small, scale = _small(frame)
+def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detection | None:
+    """Find the most document-like quadrilateral in a validated BGR frame, or None.
+
+    ``small``: the frame already downscaled to WORK_WIDTH (callers that need it anyway pass it).
+    """
+    if small is None:
+        small, scale = _small(frame)
+    else:
+        scale = small.shape[1] / frame.shape[1]
     lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
     gx, gy, mag = _gradients(lab)
     thresh = 16.0
     best, best_rank, best_support = None, 0.0, 0.0
     seen: list[np.ndarray] = []
     for q in _candidates(small, lab, mag, gx, gy):
-        if any(np.abs(q - s).max() < 2.0 for s in seen):
+        if any(np.abs(q - s).max() < 3.0 for s in seen):
             continue
         seen.append(q)
         support, size = _score(q, mag, gx, gy, thresh)
@@ -300,11 +306,10 @@ def _border_blur(frame: np.ndarray, quad: np.ndarray) -> float:
     """Blur of the document's outline: the 2nd-largest per-side median sigma (catches motion blur,
     which spreads only the sides across the motion, while tolerating one side next to clutter)."""
     h, w = frame.shape[:2]
-    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
     side_sigmas = []
     for i in range(4):
         p0, p1 = quad[i], quad[(i + 1) % 4]
-        pts, strength, sigma, valid = _edge_points(gray, p0, p1, 12.0, 24, 0.15, 0.85)
+        pts, strength, sigma, valid = _edge_points(frame, p0, p1, 12.0, 24, 0.15, 0.85)
         inside = (pts[:, 0] > 14) & (pts[:, 0] < w - 15) & (pts[:, 1] > 14) & (pts[:, 1] < h - 15)
         ok = valid & inside & (strength > 1.5)
         if ok.sum() >= 6:

@@ -17,8 +17,7 @@ MIN_SCALE = 0.75
 
 
 def _jpeg(image: np.ndarray, quality: int) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality),
-                                           cv2.IMWRITE_JPEG_OPTIMIZE, 1])
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise EncodingError("the JPEG encoder failed")
     return buf.tobytes()

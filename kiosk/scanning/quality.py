@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from kiosk.scanning.detect import detect_document
+from kiosk.scanning.detect import WORK_WIDTH, detect_document
 from kiosk.scanning.geometry import area, as_quad, perimeter, tilt
 from kiosk.scanning.types import (
     PROBLEM_ORDER,
@@ -23,7 +23,6 @@ from kiosk.scanning.types import (
 )
 
 _DEFAULT = QualityThresholds()
-_PHOTO_WIDTH = 320
 
 
 def _ordered(problems: set[Problem]) -> tuple[Problem, ...]:
@@ -50,9 +49,10 @@ def assess_frame(frame_bgr: np.ndarray, *, thresholds: QualityThresholds | None 
     frame = validate_frame(frame_bgr)
     h, w = frame.shape[:2]
     frame_size = (w, h)
-    det = detect_document(frame)
-    scale = min(1.0, _PHOTO_WIDTH / w)
+    scale = min(1.0, WORK_WIDTH / w)
     small = cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    scale = small.shape[1] / w
+    det = detect_document(frame, small)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
 
     if det is None:
