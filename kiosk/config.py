@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class SettingsError(ValueError):
@@ -21,6 +22,22 @@ class SettingsError(ValueError):
 
 
 DEFAULT_TRAMITES = ("certificado-atencion-medica-sgrt", "codigo-extranjeros", "cita-medica")
+
+# the type each setting must have once read (a TOML file can hold any type anywhere)
+_TEXT = ("agency_id", "agency_name", "kiosk_id", "timezone", "language", "status_url_base",
+         "staff_pin_hash")
+_WHOLE = ("arrival_early_minutes", "arrival_late_minutes", "idle_timeout_s", "idle_warning_s",
+          "done_timeout_s", "ticket_block_start", "ticket_block_size", "retention_days")
+_FLAGS = ("high_contrast", "large_text", "demo")
+_TABLES = ("camera", "printer", "central")
+
+
+def _valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,19 @@ class KioskSettings:
             if not cond:
                 raise SettingsError(name, problem, source)
 
+        for name in _TEXT:
+            need(isinstance(getattr(self, name), str), name, "must be a text")
+        for name in _WHOLE:
+            value = getattr(self, name)
+            need(isinstance(value, int) and not isinstance(value, bool), name,
+                 "must be a whole number")
+        for name in _FLAGS:
+            need(isinstance(getattr(self, name), bool), name, "must be true or false")
+        for name in _TABLES:
+            need(isinstance(getattr(self, name), dict), name, "must be a table")
+        need(isinstance(self.tramites, tuple | list)
+             and all(isinstance(i, str) for i in self.tramites),
+             "tramites", "must be a list of trámite ids")
         need(bool(self.agency_id.strip()), "agency_id", "must not be empty")
         need(bool(self.kiosk_id.strip()), "kiosk_id", "must not be empty")
         need(len(self.tramites) > 0, "tramites", "offer at least one trámite")
@@ -66,6 +96,8 @@ class KioskSettings:
         need(15 <= self.idle_timeout_s <= 600, "idle_timeout_s", "must be 15–600 seconds")
         need(5 <= self.idle_warning_s <= 120, "idle_warning_s", "must be 5–120 seconds")
         need(5 <= self.done_timeout_s <= 120, "done_timeout_s", "must be 5–120 seconds")
+        need(_valid_timezone(self.timezone), "timezone",
+             "must be an IANA time zone such as America/Guayaquil")
         need(self.language in ("es", "en", "qu"), "language", "must be es, en or qu")
         need(1 <= self.ticket_block_start <= 9000, "ticket_block_start", "must be 1–9000")
         need(10 <= self.ticket_block_size <= 999, "ticket_block_size", "must be 10–999")
@@ -74,9 +106,19 @@ class KioskSettings:
              "must be spool, cups or escpos")
         need(self.camera.get("source") in ("device", "file", "demo"), "camera.source",
              "must be device, file or demo")
+        if self.camera.get("source") == "file":
+            path = self.camera.get("path")
+            need(isinstance(path, str) and bool(path.strip()), "camera.path",
+                 "a file camera needs the path of the video or image")
         return self
 
     def replace_validated(self, **changes: Any) -> KioskSettings:
+        known = {f.name for f in dataclasses.fields(KioskSettings)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise SettingsError(unknown[0], "unknown setting")
+        if isinstance(changes.get("tramites"), list):
+            changes["tramites"] = tuple(changes["tramites"])
         return dataclasses.replace(self, **changes).validate()
 
 
@@ -96,7 +138,7 @@ def load_settings(path: Path | None, **overrides: Any) -> KioskSettings:
     unknown = sorted(set(values) - known)
     if unknown:
         raise SettingsError(unknown[0], "unknown setting", source)
-    if "tramites" in values:
+    if isinstance(values.get("tramites"), list):  # a text would become a tuple of letters
         values["tramites"] = tuple(values["tramites"])
     try:
         settings = KioskSettings(**values)
