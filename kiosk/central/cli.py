@@ -137,7 +137,13 @@ def serve(args: argparse.Namespace) -> int:
         from uvicorn.supervisors import Multiprocess
 
         server = uvicorn.Server(config)
-        Multiprocess(config, target=server.run, sockets=[sock]).run()
+        import inspect
+
+        # uvicorn < 0.30 wants the target callable, newer versions build the server themselves
+        if "target" in inspect.signature(Multiprocess).parameters:
+            Multiprocess(config, target=server.run, sockets=[sock]).run()  # type: ignore[call-arg]
+        else:
+            Multiprocess(config, sockets=[sock]).run()
     else:
         from kiosk.central.app import create_app
 

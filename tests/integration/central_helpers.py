@@ -2,7 +2,7 @@
 
 Usage (as a context manager or through the ``central_server`` fixture)::
 
-    from central_helpers import CentralServer, central_server  # noqa: F401 (fixture)
+    from central_helpers import CentralServer, central_server_fixture  # noqa: F401
 
     def test_x(central_server: CentralServer) -> None:
         kiosk_id, credential = central_server.enrol("k1", "ag-01")
@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
@@ -213,8 +214,73 @@ class CentralServer:
         return dict(r.json())
 
 
-@pytest.fixture
-def central_server() -> Iterator[CentralServer]:
+@pytest.fixture(name="central_server")
+def central_server_fixture() -> Iterator[CentralServer]:
     """A fresh central on a temp SQLite db; stopped (and its files removed) after the test."""
     with tempfile.TemporaryDirectory(prefix="central-") as tmp, CentralServer(Path(tmp)) as server:
         yield server
+
+
+central_server = central_server_fixture  # importable under either name
+
+
+# -------------------------------------------------------------------- PostgreSQL
+
+PG_HOWTO = (
+    "PostgreSQL tests are skipped: set KIOSK_TEST_PG_URL="
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test with the server running "
+    "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start); "
+    "KIOSK_REQUIRE_PG=1 turns this skip into a failure"
+)
+
+
+def pg_base_url() -> str:
+    """KIOSK_TEST_PG_URL if set and reachable; otherwise skip (or fail under KIOSK_REQUIRE_PG=1)."""
+    url = os.environ.get("KIOSK_TEST_PG_URL", "")
+    problem = "" if url else "KIOSK_TEST_PG_URL is not set"
+    if url:
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(sqlalchemy.text("SELECT 1"))
+        except Exception as exc:  # unreachable server, bad URL, auth...
+            problem = f"cannot connect to KIOSK_TEST_PG_URL ({type(exc).__name__})"
+        finally:
+            engine.dispose()
+    if problem:
+        if os.environ.get("KIOSK_REQUIRE_PG") == "1":
+            pytest.fail(f"{problem} and KIOSK_REQUIRE_PG=1")
+        pytest.skip(f"{problem}. {PG_HOWTO}")
+    return url
+
+
+@contextmanager
+def pg_schema_url(base_url: str) -> Iterator[str]:
+    """A fresh schema on the test database (dropped afterwards), as a URL whose connections
+    use it as search_path: runs and tests never see each other's tables."""
+    import sqlalchemy
+    from sqlalchemy.engine import make_url
+
+    schema = f"kc_{secrets.token_hex(6)}"
+    admin = sqlalchemy.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(name="pg_url")
+def pg_url_fixture() -> Iterator[str]:
+    """URL of a fresh, empty PostgreSQL schema (see pg_schema_url)."""
+    with pg_schema_url(pg_base_url()) as url:
+        yield url
+
+
+pg_url = pg_url_fixture
