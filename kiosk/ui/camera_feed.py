@@ -1,0 +1,474 @@
+"""The live camera for the scan and capture screens, with all image work off the UI thread.
+
+Threads (none of them the UI thread):
+
+    camera worker ──frame──► _on_frame: preview (downscale + QImage copy) ─► coalesced post to UI
+                              └─► one-slot mailbox (newer frame overwrites: dropped, never queued)
+    analysis thread ◄─mailbox─ assess_frame / decode_qr, StabilityTracker ─► coalesced post to UI
+
+The UI thread only receives finished QImages and small records through queued signals, and at most
+one preview and one analysis result are in flight at a time: if the UI is busy, newer results
+replace older ones instead of piling up, so latency never grows. Capture and QR results carry the
+mode generation they were computed for, and the UI drops anything from an older generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import cv2
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QImage
+
+from kiosk.scanning import (
+    CameraWorker,
+    DocumentKind,
+    FrameAssessment,
+    StabilityTracker,
+    assess_frame,
+    decode_qr,
+)
+
+log = logging.getLogger("kiosk.ui.camera")
+
+PREVIEW_MAX_WIDTH = 960  # enough for a full-screen preview on the kiosk's 1080p panel
+QR_REPEAT_S = 1.0  # the feed itself does not repeat the same QR text more often than this
+
+
+class FeedMode(StrEnum):
+    OFF = "off"
+    PAUSED = "paused"
+    QR = "qr"
+    DOCUMENT = "document"
+
+
+class CameraState(StrEnum):
+    """What `status_changed` reports, for the screens' messages."""
+
+    STARTING = "starting"
+    OK = "ok"
+    RECONNECTING = "reconnecting"
+    NOT_FOUND = "not_found"
+    STOPPED = "stopped"
+
+
+def _normalise_status(status: object) -> str:
+    """Map whatever the camera worker reports onto CameraState values."""
+    raw = str(getattr(status, "value", status)).lower()
+    if raw in ("ok", "running", "streaming", "open", "opened", "live"):
+        return CameraState.OK
+    if "reconnect" in raw or raw in ("lost", "retrying", "stalled"):
+        return CameraState.RECONNECTING
+    if "not_found" in raw or raw in ("missing", "unavailable", "error", "failed", "no_camera"):
+        return CameraState.NOT_FOUND
+    if raw in ("stopped", "closed", "ended", "eof"):
+        return CameraState.STOPPED
+    if raw in ("starting", "opening", "connecting"):
+        return CameraState.STARTING
+    return raw
+
+
+@dataclass(frozen=True)
+class FeedStats:
+    preview_fps: float
+    analysis_ms_median: float
+    analysis_ms_max: float
+    frames_in: int
+    frames_analysed: int
+    frames_dropped: int
+
+
+# --------------------------------------------------------------------------- engine adapters
+
+
+def _default_worker_factory(source: Any, on_frame: Callable[[np.ndarray, float], None],
+                            on_status: Callable[[Any], None]) -> Any:
+    return CameraWorker(source, on_frame, on_status)
+
+
+# --------------------------------------------------------------------------- the feed
+
+
+class CameraFeed(QObject):
+    """Owns one camera worker and one analysis thread; talks to the UI only through signals."""
+
+    frame_ready = Signal(QImage, object)  # preview image, latest FrameAssessment (or None)
+    assessed = Signal(object, float)  # FrameAssessment, hold-still progress 0-1 (document mode)
+    qr_found = Signal(str)
+    capture_ready = Signal(object, object)  # full-resolution BGR frame, corners (TL, TR, BR, BL)
+    status_changed = Signal(str)  # a CameraState value
+
+    # Internal: worker threads post here; delivered on the UI thread (queued, coalesced).
+    _post_preview = Signal()
+    _post_analysis = Signal()
+    _post_qr = Signal(str, int)
+    _post_capture = Signal(object, object, int)
+    _post_status = Signal(str)
+
+    def __init__(
+        self,
+        open_source: Callable[[], Any],
+        *,
+        parent: QObject | None = None,
+        worker_factory: Callable[..., Any] | None = None,
+        assess: Callable[..., FrameAssessment] | None = None,
+        decode_qr_fn: Callable[[np.ndarray], list[str]] | None = None,
+        thresholds: Any = None,
+        preview_max_width: int = PREVIEW_MAX_WIDTH,
+    ) -> None:
+        super().__init__(parent)
+        self._open_source = open_source
+        self._worker_factory = worker_factory or _default_worker_factory
+        self._assess = assess or assess_frame
+        self._decode_qr = decode_qr_fn or decode_qr
+        self._thresholds = thresholds
+        self._preview_max_width = preview_max_width
+        self._hold = StabilityTracker(thresholds)
+
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._mode = FeedMode.OFF
+        self._generation = 0
+        self._kind: DocumentKind | None = None
+        self._mailbox: tuple[np.ndarray, float, int] | None = None
+        self._preview: tuple[QImage, FrameAssessment | None] | None = None
+        self._preview_posted = False
+        self._analysis: tuple[FrameAssessment, float] | None = None
+        self._analysis_posted = False
+        self._latest: tuple[np.ndarray, FrameAssessment] | None = None
+        self._previous: FrameAssessment | None = None
+        self._last_qr: tuple[str, float] = ("", 0.0)
+        self._closing = False
+
+        self._worker: Any = None
+        self._analyser: threading.Thread | None = None
+        self.status = CameraState.STOPPED.value
+
+        self._arrivals: deque[float] = deque(maxlen=60)
+        self._analysis_ms: deque[float] = deque(maxlen=300)
+        self._frames_in = 0
+        self._frames_analysed = 0
+        self._frames_dropped = 0
+
+        queued = Qt.ConnectionType.QueuedConnection
+        self._post_preview.connect(self._deliver_preview, queued)
+        self._post_analysis.connect(self._deliver_analysis, queued)
+        self._post_qr.connect(self._deliver_qr, queued)
+        self._post_capture.connect(self._deliver_capture, queued)
+        self._post_status.connect(self._deliver_status, queued)
+
+    # ------------------------------------------------------------------ control (UI thread)
+
+    @property
+    def mode(self) -> FeedMode:
+        return self._mode
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None
+
+    def start_qr(self) -> None:
+        """Read QR codes (no document analysis)."""
+        self._set_mode(FeedMode.QR, None)
+
+    def start_document(self, kind: DocumentKind | str) -> None:
+        """Guide and auto-capture a document of this kind (the hold-still gate restarts)."""
+        self._set_mode(FeedMode.DOCUMENT, DocumentKind(kind))
+
+    def pause(self) -> None:
+        """Keep the camera open but stop previews and analysis (e.g. while a capture is saved)."""
+        with self._lock:
+            self._mode = FeedMode.PAUSED
+            self._generation += 1
+            self._mailbox = None
+
+    def resume(self) -> None:
+        """Back to the previous kind of work after pause()."""
+        if self._kind is not None:
+            self.start_document(self._kind)
+        else:
+            self.start_qr()
+
+    def stop(self) -> None:
+        """Stop and join both threads; safe to call twice. No frame is delivered afterwards."""
+        with self._wake:
+            self._closing = True
+            self._mode = FeedMode.OFF
+            self._generation += 1
+            self._mailbox = None
+            self._wake.notify_all()
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            try:
+                worker.stop()
+            finally:
+                if isinstance(worker, threading.Thread) and worker.is_alive():
+                    worker.join(timeout=5)
+        analyser, self._analyser = self._analyser, None
+        if analyser is not None:
+            analyser.join(timeout=5)
+        with self._lock:
+            self._preview = self._analysis = self._latest = self._previous = None
+        self._set_status(CameraState.STOPPED)
+
+    def latest(self) -> tuple[np.ndarray, FrameAssessment] | None:
+        """The last analysed full-resolution frame and its assessment (manual capture)."""
+        with self._lock:
+            return self._latest
+
+    def stats(self) -> FeedStats:
+        with self._lock:
+            arrivals = list(self._arrivals)
+            ms = list(self._analysis_ms)
+            fin, fan, fdr = self._frames_in, self._frames_analysed, self._frames_dropped
+        fps = 0.0
+        if len(arrivals) >= 2 and arrivals[-1] > arrivals[0]:
+            fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+        return FeedStats(fps, statistics.median(ms) if ms else 0.0, max(ms) if ms else 0.0,
+                         fin, fan, fdr)
+
+    def _set_mode(self, mode: FeedMode, kind: DocumentKind | None) -> None:
+        with self._wake:
+            self._mode = mode
+            self._kind = kind
+            self._generation += 1
+            self._mailbox = None
+            self._latest = self._previous = self._analysis = None
+            self._hold.reset()
+            self._last_qr = ("", 0.0)
+        self._ensure_running()
+
+    def _ensure_running(self) -> None:
+        if self._worker is not None:
+            return
+        self._closing = False
+        self._set_status(CameraState.STARTING)
+        try:
+            source = self._open_source()
+            self._worker = self._worker_factory(source, self._on_frame, self._on_status)
+        except Exception:
+            log.exception("camera could not be opened")
+            self._worker = None
+            self._set_status(CameraState.NOT_FOUND)
+            return
+        self._analyser = threading.Thread(target=self._analysis_loop, name="kiosk-analysis",
+                                          daemon=True)
+        self._analyser.start()
+        if not self._worker.is_alive():
+            self._worker.start()
+
+    # ------------------------------------------------------------------ camera thread
+
+    def _on_status(self, status: object) -> None:
+        self._post_status.emit(_normalise_status(status))
+
+    def _on_frame(self, frame: np.ndarray, ts: float) -> None:
+        now = time.monotonic()
+        with self._wake:
+            if self._mode in (FeedMode.OFF, FeedMode.PAUSED):
+                return
+            self._frames_in += 1
+            self._arrivals.append(now)
+            if self._mailbox is not None:
+                self._frames_dropped += 1  # analysis is busy: the older frame is never analysed
+            self._mailbox = (frame, ts, self._generation)
+            self._wake.notify()
+            assessment = self._analysis[0] if self._analysis else None
+        image = self._to_qimage(frame)
+        with self._lock:
+            if self._mode in (FeedMode.OFF, FeedMode.PAUSED):
+                return
+            self._preview = (image, assessment)
+            post = not self._preview_posted
+            self._preview_posted = True
+        if post:
+            self._post_preview.emit()
+
+    def _to_qimage(self, frame: np.ndarray) -> QImage:
+        if frame.ndim == 2:
+            frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+        h, w = frame.shape[:2]
+        if w > self._preview_max_width:
+            scale = self._preview_max_width / w
+            frame = cv2.resize(frame, (self._preview_max_width, round(h * scale)),
+                               interpolation=cv2.INTER_LINEAR)
+        frame = np.ascontiguousarray(frame[:, :, :3])
+        h, w = frame.shape[:2]
+        # .copy(): the QImage must own its pixels, the numpy buffer dies with this call.
+        return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_BGR888).copy()
+
+    # ------------------------------------------------------------------ analysis thread
+
+    def _analysis_loop(self) -> None:
+        while True:
+            with self._wake:
+                while self._mailbox is None and not self._closing:
+                    self._wake.wait()
+                if self._closing:
+                    return
+                assert self._mailbox is not None
+                frame, ts, generation = self._mailbox
+                self._mailbox = None
+                mode = self._mode
+                previous = self._previous
+            try:
+                if mode is FeedMode.QR:
+                    self._analyse_qr(frame, generation)
+                elif mode is FeedMode.DOCUMENT:
+                    self._analyse_document(frame, ts, generation, previous)
+            except Exception:
+                # A bad frame must not kill the preview; the next frame gets a fresh try.
+                log.exception("frame analysis failed")
+
+    def _analyse_qr(self, frame: np.ndarray, generation: int) -> None:
+        t0 = time.perf_counter()
+        texts = self._decode_qr(frame)
+        self._record_ms(t0)
+        now = time.monotonic()
+        for text in texts:
+            with self._lock:
+                last_text, last_at = self._last_qr
+                if text == last_text and now - last_at < QR_REPEAT_S:
+                    continue
+                self._last_qr = (text, now)
+            self._post_qr.emit(text, generation)
+
+    def _analyse_document(self, frame: np.ndarray, ts: float, generation: int,
+                          previous: FrameAssessment | None) -> None:
+        t0 = time.perf_counter()
+        assessment = self._assess(frame, thresholds=self._thresholds, previous=previous)
+        self._record_ms(t0)
+        with self._lock:
+            if generation != self._generation:
+                return
+            state = self._hold.update(assessment, ts)
+            steady_s = self._hold.steady_seconds
+            progress = min(1.0, state.held_for / steady_s) if steady_s > 0 else 1.0
+            ready = state.ready
+            self._previous = assessment
+            self._latest = (frame, assessment)
+            self._analysis = (assessment, progress)
+            post = not self._analysis_posted
+            self._analysis_posted = True
+        if post:
+            self._post_analysis.emit()
+        if ready and assessment.document is not None:
+            self._post_capture.emit(frame, assessment.document, generation)
+
+    def _record_ms(self, t0: float) -> None:
+        ms = (time.perf_counter() - t0) * 1000.0
+        with self._lock:
+            self._analysis_ms.append(ms)
+            self._frames_analysed += 1
+
+    # ------------------------------------------------------------------ UI thread delivery
+
+    @Slot()
+    def _deliver_preview(self) -> None:
+        with self._lock:
+            item, self._preview = self._preview, None
+            self._preview_posted = False
+        if item is not None:
+            self.frame_ready.emit(item[0], item[1])
+
+    @Slot()
+    def _deliver_analysis(self) -> None:
+        with self._lock:
+            item = self._analysis
+            self._analysis_posted = False
+        if item is not None:
+            self.assessed.emit(item[0], item[1])
+
+    @Slot(str, int)
+    def _deliver_qr(self, text: str, generation: int) -> None:
+        if generation == self._generation and self._mode is FeedMode.QR:
+            self.qr_found.emit(text)
+
+    @Slot(object, object, int)
+    def _deliver_capture(self, frame: object, corners: object, generation: int) -> None:
+        if generation == self._generation and self._mode is FeedMode.DOCUMENT:
+            self.capture_ready.emit(frame, corners)
+
+    @Slot(str)
+    def _deliver_status(self, status: str) -> None:
+        if self._worker is not None:
+            self._set_status(status)
+
+    def _set_status(self, status: str) -> None:
+        status = str(status)
+        if status != self.status:
+            self.status = status
+            self.status_changed.emit(status)
+
+
+# --------------------------------------------------------------------------- slow calls
+
+
+_in_flight: set[QObject] = set()
+
+
+class _Relay(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+def run_off_ui(fn: Callable[[], Any], on_done: Callable[[Any], None],
+               on_error: Callable[[BaseException], None]) -> None:
+    """Run `fn` on Qt's global thread pool; `on_done(result)` / `on_error(exc)` run on the UI
+    thread (queued). Callers guard against stale results themselves (e.g. a generation number).
+    """
+    from PySide6.QtCore import QRunnable, QThreadPool
+
+    relay = _Relay()  # created on the UI thread: its signals are delivered there
+    _in_flight.add(relay)  # kept alive until its result has been delivered
+
+    def finish(callback: Callable[[Any], None], value: Any) -> None:
+        _in_flight.discard(relay)
+        relay.deleteLater()
+        callback(value)
+
+    relay.done.connect(lambda r: finish(on_done, r), Qt.ConnectionType.QueuedConnection)
+    relay.failed.connect(lambda e: finish(on_error, e), Qt.ConnectionType.QueuedConnection)
+
+    class _Job(QRunnable):
+        def run(self) -> None:
+            try:
+                result = fn()
+            except Exception as exc:  # delivered to the screen, which explains it calmly
+                relay.failed.emit(exc)
+            else:
+                relay.done.emit(result)
+
+    job = _Job()
+    job.setAutoDelete(True)
+    QThreadPool.globalInstance().start(job)
+
+
+def decode_thumbnail(data: bytes, content_type: str, max_side: int = 480) -> QImage | None:
+    """A small QImage of an encoded JPEG (None for PDFs or undecodable bytes).
+
+    Call off the UI thread: decoding a 1 MB page takes tens of milliseconds (a half-size decode
+    cuts that several times)."""
+    if content_type != "image/jpeg" or not data:
+        return None
+    buf = np.frombuffer(data, np.uint8)
+    img = cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_2)
+    if img is None:
+        return None
+    h, w = img.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale < 1.0:
+        img = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
+                         interpolation=cv2.INTER_AREA)
+    img = np.ascontiguousarray(img)
+    h, w = img.shape[:2]
+    return QImage(img.data, w, h, img.strides[0], QImage.Format.Format_BGR888).copy()
