@@ -1,7 +1,7 @@
 """One string catalogue for every user-facing text (screens, receipts, messages).
 
 Messages live in resources/i18n/<lang>/<namespace>.json as {"key": "text with {placeholders}"};
-a key is "<namespace>.<key>", e.g. t("receipt.title"). Spanish is the reference language: a key
+a key is "<namespace>.<key>", e.g. t("receipt.your_turn"). Spanish is the reference language: a key
 missing in another language falls back to Spanish, and a key missing in Spanish is a bug that
 tests/unit/test_i18n.py catches. Namespaces are separate files so that each subsystem owns its own.
 Qt-free on purpose: the receipt printer and the central service use it too.
@@ -34,7 +34,12 @@ def _load(language: str, root: Path = I18N_DIR) -> dict[str, str]:
         return messages
     for path in sorted(folder.glob("*.json")):
         namespace = path.stem
-        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: must be an object of key: text")
         for key, text in data.items():
             if not isinstance(text, str):
                 raise ValueError(f"{path}: value of {key!r} must be a string")
@@ -56,7 +61,17 @@ class Translator:
         text = self._messages.get(key) or self._reference.get(key)
         if text is None:
             raise MissingMessage(key)
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            reference = self._reference.get(key)
+            if reference is None or reference == text:
+                raise
+            # a translation with a wrong placeholder must not take a screen down: use Spanish
+            log.warning("message %r in %r does not format; using Spanish", key, self.language)
+            return reference.format(**values)
 
     def has(self, key: str) -> bool:
         return key in self._reference
@@ -65,7 +80,7 @@ class Translator:
         return set(self._reference)
 
 
-_current = Translator()
+_current: Translator | None = None  # created on first use: importing this module reads no file
 
 
 def set_language(language: str) -> Translator:
@@ -75,9 +90,12 @@ def set_language(language: str) -> Translator:
 
 
 def current() -> Translator:
+    global _current
+    if _current is None:
+        _current = Translator()
     return _current
 
 
 def t(key: str, **values: Any) -> str:
     """Translate with the current language (the visit's choice, reset to Spanish after it)."""
-    return _current.t(key, **values)
+    return current().t(key, **values)
