@@ -253,8 +253,10 @@ class EscPosPrinter:
         def connect() -> Any:
             from escpos.printer import Network
 
+            # Connect here rather than Network.open(): on failure it leaks the socket.
+            sock = socket.create_connection((host, port), timeout=timeout)
             dev = Network(host=host, port=port, timeout=timeout, profile=kw.get("profile"))
-            dev.open()
+            dev.device = sock
             return dev
 
         return cls(connect, name=f"escpos:tcp://{host}:{port}", **kw)

@@ -14,8 +14,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-# ESC t n -> Python codec, for the code pages python-escpos' encoder picks for Spanish.
-CODEPAGES = {0: "cp437", 2: "cp850", 3: "cp860", 4: "cp863", 5: "cp865", 16: "cp1252", 19: "cp858"}
+
+def _codepages(profile: str = "TM-T20II") -> dict[int, str]:
+    """ESC t n -> Python codec, from the printer profile python-escpos' encoder switches with."""
+    import codecs
+
+    from escpos.capabilities import get_profile
+
+    pages: dict[int, str] = {}
+    for n, name in get_profile(profile).profile_data.get("codePages", {}).items():
+        try:
+            pages[int(n)] = codecs.lookup(str(name).lower().replace("_", "-")).name
+        except (LookupError, ValueError):
+            continue  # a page Python has no codec for; the parser shows U+FFFD
+    return pages
+
 
 # Fixed-length commands: prefix -> total length (prefix included).
 _FIXED = {
@@ -173,8 +186,9 @@ class ParsedJob:
         return img
 
 
-def parse_escpos(data: bytes) -> ParsedJob:
+def parse_escpos(data: bytes, *, profile: str = "TM-T20II") -> ParsedJob:
     job = ParsedJob()
+    pages = _codepages(profile)
     codec = "cp437"
     line = ""
     for cmd in iter_commands(data):
@@ -184,7 +198,7 @@ def parse_escpos(data: bytes) -> ParsedJob:
             job.lines.append(line)
             line = ""
         elif cmd.name == "codepage":
-            codec = CODEPAGES.get(cmd.args["n"], "cp437")
+            codec = pages.get(cmd.args["n"], "cp437")
         elif cmd.name == "init":
             codec = "cp437"
         elif cmd.name == "qr_store":

@@ -22,6 +22,7 @@ from kiosk.printing.fonts import EMBEDDED, FontSet, ensure_registered, pil_font
 Paper = Literal["roll80", "a4"]
 
 MM = 72.0 / 25.4  # points per millimetre
+MIN_SCALE = 0.7  # smallest type scale on A4 before the page is allowed to grow
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class ReceiptLayout:
     content_width: float
     fonts: FontSet
     items: list[Item] = field(default_factory=list)
+    content_bottom: float = 0.0  # where the content (plus bottom margin) ends
 
     def texts(self) -> list[str]:
         return [i.text for i in self.items if isinstance(i, TextItem)]
@@ -196,20 +198,16 @@ class _Builder:
             self.y += size * leading
 
     def bulleted(self, marker: str, text: str, size: float, *, bold: bool = False) -> None:
-        """A list entry with a hanging indent: wrapped lines align after the marker."""
+        """A list entry with a hanging indent: wrapped lines align after the marker. The
+        marker and the first line are one string, so text extraction reads "✓ Cédula"."""
         size *= self.s
         font = self.font(bold)
-        marker_w = _width(marker + " ", font, size)
-        indent = marker_w
+        indent = _width(marker + " ", font, size)
         lines = wrap_text(text, font, size, self.width - indent)
         for n, ln in enumerate(lines):
-            baseline = self.y + 0.93 * size
-            if n == 0:
-                self.lay.items.append(
-                    TextItem(self.left, baseline, marker, size, True, _width(marker, font, size))
-                )
-            w = _width(ln, font, size)
-            self.lay.items.append(TextItem(self.left + indent, baseline, ln, size, bold, w))
+            shown, x = (f"{marker} {ln}", self.left) if n == 0 else (ln, self.left + indent)
+            w = _width(shown, font, size)
+            self.lay.items.append(TextItem(x, self.y + 0.93 * size, shown, size, bold, w))
             self.y += size * 1.22
 
     def rule(self, thickness: float = 0.8, before: float = 3.0, after: float = 4.0) -> None:
@@ -252,9 +250,21 @@ def layout_receipt(
     fonts = fonts or ensure_registered()
     spec = PAPERS[paper]
     lay = _layout(receipt, paper, spec, fonts, spec.scale)
-    if spec.fixed_height is not None and lay.page_height > spec.fixed_height:
-        # Too much for one A4 sheet at the large size: fall back to the roll's type sizes.
-        lay = _layout(receipt, paper, spec, fonts, 1.0)
+    if spec.fixed_height is None or lay.content_bottom <= spec.fixed_height:
+        return lay
+    # Too much for one sheet at the large size: the roll's sizes, then smaller still, so the
+    # receipt stays on one page (a second sheet gets separated from the first).
+    scale = min(1.0, spec.scale)
+    for _ in range(4):
+        lay = _layout(receipt, paper, spec, fonts, scale)
+        if lay.content_bottom <= spec.fixed_height or scale <= MIN_SCALE:
+            break
+        usable = spec.fixed_height - spec.top - spec.bottom
+        scale = max(
+            MIN_SCALE, scale * usable / (lay.content_bottom - spec.top - spec.bottom) * 0.98
+        )
+    if lay.content_bottom > spec.fixed_height:
+        lay.page_height = lay.content_bottom  # last resort: longer than A4 rather than clipped
     return lay
 
 
@@ -339,8 +349,8 @@ def _layout(
     b.gap(2)
     b.line(tr("receipt.reference", ticket_id=receipt.ticket_id), 6)
 
-    content_bottom = b.y + spec.bottom
-    lay.page_height = spec.fixed_height or content_bottom
+    lay.content_bottom = b.y + spec.bottom
+    lay.page_height = spec.fixed_height or lay.content_bottom
     return lay
 
 
