@@ -1,0 +1,1 @@
+"""Reusable kiosk widgets: big buttons, cards, keypads, header/footer, the idle overlay."""

@@ -1,0 +1,103 @@
+"""The thin header (name, clock, offline indicator, language) and the footer (Volver/Cancelar)
+shared by every page, plus the "¿Sigue ahí?" overlay."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.ui.widgets.common import button, label
+
+
+class HeaderBar(QWidget):
+    language_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("header")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(24, 0, 0, 0)
+        layout.setSpacing(20)
+        self.brand = QLabel()
+        self.brand.setObjectName("brand")
+        self.agency = QLabel()
+        self.agency.setObjectName("agency")
+        self.offline = QLabel()
+        self.offline.setObjectName("offline")
+        self.offline.hide()
+        self.clock = QLabel()
+        self.clock.setObjectName("clock")
+        self.language = button("", name="languageButton")
+        self.language.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+        self.language.clicked.connect(self.language_clicked)
+        layout.addWidget(self.brand)
+        layout.addWidget(self.agency)
+        layout.addStretch(1)
+        layout.addWidget(self.offline)
+        layout.addWidget(self.clock)
+        layout.addWidget(self.language)
+
+
+class FooterBar(QWidget):
+    back_clicked = Signal()
+    cancel_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("footer")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(32, 16, 32, 16)
+        layout.setSpacing(32)
+        self.back = button("", "back", name="backButton")
+        self.cancel = button("", "cancel", name="cancelButton")
+        self.back.clicked.connect(self.back_clicked)
+        self.cancel.clicked.connect(self.cancel_clicked)
+        layout.addWidget(self.back)
+        layout.addStretch(0)
+        layout.addWidget(self.cancel)
+
+    def configure(self, back: bool, cancel: bool) -> None:
+        self.back.setVisible(back)
+        self.cancel.setVisible(cancel)
+        self.setVisible(back or cancel)
+
+
+class IdleOverlay(QWidget):
+    """Covers the page: "¿Sigue ahí?", a countdown and one big "Sí, continuar"."""
+
+    stay_clicked = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("idleOverlay")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        outer = QVBoxLayout(self)
+        box = QWidget()
+        box.setObjectName("idleBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        box.setMaximumWidth(900)
+        inner = QVBoxLayout(box)
+        inner.setContentsMargins(48, 48, 48, 48)
+        inner.setSpacing(28)
+        self.title = label("", "title", name="idleTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.countdown = label("", "subtitle", name="idleCountdown")
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stay = button("", "primary", name="idleStay")
+        self.stay.clicked.connect(self.stay_clicked)
+        inner.addWidget(self.title)
+        inner.addWidget(self.countdown)
+        inner.addWidget(self.stay)
+        outer.addStretch(1)
+        outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
+        outer.addStretch(1)
+        self.hide()
+
+    def cover(self) -> None:
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.raise_()
+        self.show()
