@@ -65,14 +65,14 @@ class FakeClock:
 
 
 class SyntheticFrameSource:
-    """A trivial in-memory camera: grey frames with a white "document" rectangle.
+    """A trivial in-memory camera (kiosk.scanning.camera.FrameSource protocol): grey frames
+    with a white "document" rectangle. Enough for pages that only need a live preview; tests
+    that need real QR codes or documents give their own ImageSequenceSource."""
 
-    Mirrors the shape of kiosk.scanning's frame sources (read() -> BGR frame or None, close()),
-    used only when kiosk.scanning.camera is not importable.
-    """
-
-    def __init__(self, width: int = 640, height: int = 360, count: int | None = None) -> None:
+    def __init__(self, width: int = 640, height: int = 360, count: int | None = None,
+                 fps: float | None = 10.0) -> None:
         self.width, self.height = width, height
+        self.fps = fps  # paced like a recorded file, so a test's CPU is not spent on frames
         self._count = count
         self._served = 0
         self.closed = False
@@ -89,14 +89,13 @@ class SyntheticFrameSource:
         self._served += 1
         return self._frame.copy()
 
-    def close(self) -> None:
+    def release(self) -> None:
         self.closed = True
 
-    def __enter__(self) -> SyntheticFrameSource:
-        return self
+    close = release
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def describe(self) -> str:
+        return f"synthetic {self.width}x{self.height}"
 
 
 def make_claims(
@@ -244,14 +243,7 @@ class FakeServices:
     # ---------------------------------------------------------------- camera and documents
 
     def open_camera(self) -> Any:
-        source: Any
-        try:  # the real frame sources, once kiosk.scanning.camera exists
-            from kiosk.scanning.camera import ImageSequenceSource  # type: ignore[import-not-found]
-
-            frames = [SyntheticFrameSource().read() for _ in range(3)]
-            source = ImageSequenceSource(frames)
-        except (ImportError, TypeError):
-            source = SyntheticFrameSource()
+        source = SyntheticFrameSource()
         self.cameras.append(source)
         return source
 
