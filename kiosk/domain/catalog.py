@@ -312,7 +312,10 @@ def _check_consistency(path: Path, t: Tramite, group_ids: set[str]) -> None:
                 path, f"{where}.applies_when", "alternative/additional needs a condition"
             )
         for qid, answer in req.applies_when.items():
-            # id_type may be decided by the turn itself for trámites that do not ask it
+            # id_type may be decided by the turn itself for trámites that do not ask it; any
+            # other condition must name a question, or a typo would hide the requirement for good
+            if qid not in questions and qid != "id_type":
+                raise CatalogError(path, f"{where}.applies_when.{qid}", "unknown question")
             if qid in questions and questions[qid].option(answer) is None:
                 raise CatalogError(
                     path, f"{where}.applies_when.{qid}", f"'{answer}' is not an option"

@@ -57,9 +57,12 @@ def id_check_digest(turn_id: str, id_number: str) -> str:
     """Digest that binds a turn to the last digits of the citizen's ID number.
 
     Keyed with the turn id so the same citizen's digests differ between turns; 8 hex chars is
-    enough for a confirmation step (the signature, not this, is what stops forgery).
+    enough for a confirmation step (the signature, not this, is what stops forgery). Only digits
+    count: the citizen types them on a digits-only keypad, so a foreigner's code ending in letters
+    ("EXT1234AB") or a number written with separators still binds to digits they can type.
     """
-    suffix = id_number.strip()[-ID_SUFFIX_DIGITS:]
+    digits = "".join(ch for ch in id_number if ch.isascii() and ch.isdigit())
+    suffix = digits[-ID_SUFFIX_DIGITS:]
     return hmac.new(turn_id.encode(), suffix.encode(), hashlib.sha256).hexdigest()[:8]
 
 

@@ -211,9 +211,17 @@ class VisitFlow:
     def _new_visit(self, kind: str) -> Visit:
         return Visit(id=uuid.uuid4().hex, started_at=self.clock.now(), kind=kind)
 
+    def _forget_visit(self) -> None:
+        """Clear the personal data of the visit being replaced (not only drop the reference)."""
+        if self.visit is not None:
+            self.visit.id_number = ""
+            self.visit.captures.clear()
+            self.visit.answers.clear()
+
     def start_with_turn(self) -> None:
         if self.step is not Step.IDLE and not (self.step is Step.INFO and self.visit):
             raise FlowError(f"not allowed in step {self.step}")
+        self._forget_visit()
         self.visit = self._new_visit("appointment")
         self._history = []
         self.decision = None
@@ -241,6 +249,7 @@ class VisitFlow:
     def switch_to_turn(self) -> None:
         """From "this trámite needs an online turn": the citizen says they have one."""
         self._require(Step.INFO)
+        self._forget_visit()
         self.visit = self._new_visit("appointment")
         self._history = []
         self.decision = None
@@ -456,10 +465,7 @@ class VisitFlow:
         self._wipe()
 
     def _wipe(self) -> None:
-        if self.visit is not None:
-            self.visit.id_number = ""
-            self.visit.captures.clear()
-            self.visit.answers.clear()
+        self._forget_visit()
         self._reset()
         self._notify()
 

@@ -397,3 +397,20 @@ def test_duplicate_question_ids(broken: Path) -> None:
     path = _edit(broken, SGRT, lambda d: d["questions"][1].__setitem__("id", "on_behalf"))
     err = _error(broken)
     assert (err.path, err.field_name) == (str(path), "questions")
+
+
+def test_condition_on_an_unknown_question(broken: Path) -> None:
+    # a typo in the question id would hide the requirement for every citizen
+    def change(d: dict[str, Any]) -> None:
+        d["requirements"][3]["applies_when"] = {"on_behlf": "third_party"}
+
+    path = _edit(broken, SGRT, change)
+    err = _error(broken)
+    assert (err.path, err.field_name) == (str(path), "requirements[3].applies_when.on_behlf")
+
+
+def test_condition_on_id_type_is_allowed_without_the_question() -> None:
+    # cita-medica does not ask it: the identity document decides
+    cita = load_catalog(CATALOG_DIR).get(CITA)
+    assert "id_type" not in {q.id for q in cita.questions}
+    assert cita.requirement("codigo-extranjero").applies_when == {"id_type": "foreigner_code"}

@@ -159,3 +159,15 @@ def test_claims_repr_hides_the_identity_binding() -> None:
     assert c.id_check not in repr(c)
     assert "1710034065" not in repr(c)
     assert "65" not in repr(c).split("slot=")[0]  # no id_hint before the timestamp
+
+
+def test_digest_uses_the_digits_the_citizen_can_type() -> None:
+    # the confirmation keypad has digits only: a code ending in letters binds to its last digits
+    code_turn = TurnClaims(
+        turn_id="T-9", agency_id=AGENCY, tramite_id="codigo-extranjeros", slot_start=SLOT,
+        expires_at=SLOT + timedelta(hours=1), id_check=id_check_digest("T-9", "EXT1234AB"),
+        id_hint="AB",
+    )
+    assert identity_matches(code_turn, "1234")
+    assert not identity_matches(code_turn, "0000")
+    assert id_check_digest("T-1", "171003406-5") == id_check_digest("T-1", "1710034065")

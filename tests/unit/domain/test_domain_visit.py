@@ -608,3 +608,14 @@ def test_visit_repr_hides_personal_data() -> None:
     text = repr(flow.visit) + str(flow.visit)
     assert CEDULA not in text
     assert "third_party" not in text
+
+
+@pytest.mark.parametrize("how", ["start_with_turn", "switch_to_turn"])
+def test_a_new_turn_visit_wipes_the_one_it_replaces(how: str) -> None:
+    flow = run(WALK_IN[:9])  # identified, one document captured
+    flow.document_missing()
+    old = flow.visit
+    assert old is not None and old.id_number == CEDULA and old.captures
+    getattr(flow, how)()
+    assert flow.visit is not old
+    assert old.id_number == "" and old.captures == {} and old.answers == {}
