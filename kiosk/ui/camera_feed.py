@@ -90,9 +90,42 @@ class FeedStats:
 # --------------------------------------------------------------------------- engine adapters
 
 
+class _SourceAdapter:
+    """Gives a minimal source (read/close only, as some fakes are) the FrameSource surface the
+    camera worker calls, so a partial source shows "camera not found" instead of killing the
+    worker thread."""
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self.fps: float | None = getattr(source, "fps", None) or 30.0
+
+    def open(self) -> None:
+        opener = getattr(self._source, "open", None)
+        if opener is not None:
+            opener()
+
+    def read(self) -> np.ndarray | None:
+        return self._source.read()
+
+    def release(self) -> None:
+        closer = getattr(self._source, "release", None) or getattr(self._source, "close", None)
+        if closer is not None:
+            closer()
+
+    def describe(self) -> str:
+        return type(self._source).__name__
+
+
+def as_frame_source(source: Any) -> Any:
+    """`source` itself when it has the whole FrameSource surface, else a thin adapter."""
+    if all(hasattr(source, name) for name in ("fps", "open", "read", "release", "describe")):
+        return source
+    return _SourceAdapter(source)
+
+
 def _default_worker_factory(source: Any, on_frame: Callable[[np.ndarray, float], None],
                             on_status: Callable[[Any], None]) -> Any:
-    return CameraWorker(source, on_frame, on_status)
+    return CameraWorker(as_frame_source(source), on_frame, on_status)
 
 
 # --------------------------------------------------------------------------- the feed
