@@ -149,6 +149,34 @@ def test_importing_the_domain_loads_no_heavy_library() -> None:
 
 APP_MODULES = ["kiosk.config", "kiosk.i18n", "kiosk.services", "kiosk.app"]
 
+# run inside the fresh interpreter: instances of heavy types held in a kiosk module's globals
+HEAVY_SCAN = """
+def heavy_globals_in_kiosk():
+    found = []
+    for name, module in list(sys.modules.items()):
+        if not (name == "kiosk" or name.startswith("kiosk.")) or module is None:
+            continue
+        for attr, value in list(vars(module).items()):
+            if isinstance(value, (type, types.ModuleType)) or inspect.isroutine(value):
+                continue
+            owner = type(value).__module__.split(".")[0]
+            if owner in ("PySide6", "shiboken6", "sqlalchemy", "cv2", "httpx", "sqlite3",
+                         "uvicorn", "fastapi", "psycopg", "reportlab", "zxingcpp"):
+                found.append(name + "." + attr + ": " + type(value).__name__)
+    return found
+"""
+
+
+def test_the_heavy_global_scan_finds_one() -> None:
+    code = textwrap.dedent(
+        """
+        import inspect, json, sqlite3, sys, types
+        import kiosk.config
+        kiosk.config._leak = sqlite3.connect(":memory:")
+        """
+    ) + HEAVY_SCAN + "\nprint(json.dumps(heavy_globals_in_kiosk()))\n"
+    assert json.loads(_fresh_python(code)) == ["kiosk.config._leak: Connection"]
+
 
 @pytest.mark.skipif(not (REPO / "kiosk" / "app.py").exists(), reason="kiosk/app.py not written yet")
 def test_importing_the_app_creates_nothing_heavy(tmp_path: Path) -> None:
@@ -164,36 +192,31 @@ def test_importing_the_app_creates_nothing_heavy(tmp_path: Path) -> None:
         PYTHONDONTWRITEBYTECODE="1",
     )
     env.pop("PYTHONPATH", None)
-    code = textwrap.dedent(
+    imports = textwrap.dedent(
         f"""
-        import importlib, json, logging, sys, threading
+        import importlib, inspect, json, logging, sys, threading, types
         for name in {APP_MODULES!r}:
             importlib.import_module(name)
-        heavy_globals = []
-        for name, module in list(sys.modules.items()):
-            if not (name == "kiosk" or name.startswith("kiosk.")) or module is None:
-                continue
-            for attr, value in vars(module).items():
-                if isinstance(value, type) or callable(value) and not hasattr(value, "__dict__"):
-                    continue
-                owner = type(value).__module__.split(".")[0]
-                if owner in ("PySide6", "shiboken6", "sqlalchemy", "cv2", "httpx", "sqlite3",
-                             "uvicorn", "fastapi"):
-                    heavy_globals.append(f"{{name}}.{{attr}}: {{type(value).__name__}}")
+        """
+    )
+    checks = textwrap.dedent(
+        """
+        heavy_globals = heavy_globals_in_kiosk()
         qt_app = None
         if "PySide6.QtCore" in sys.modules:
             from PySide6.QtCore import QCoreApplication
             qt_app = repr(QCoreApplication.instance()) if QCoreApplication.instance() else None
         handlers = [type(h).__name__ for h in logging.getLogger().handlers
                     if isinstance(h, logging.FileHandler)]
-        print(json.dumps({{
+        print(json.dumps({
             "threads": [t.name for t in threading.enumerate()],
             "qt_app": qt_app,
             "heavy_globals": heavy_globals,
             "file_handlers": handlers,
-        }}))
+        }))
         """
     )
+    code = imports + HEAVY_SCAN + checks
     report = json.loads(_fresh_python(code, cwd=tmp_path, env=env))
     assert report["threads"] == ["MainThread"]
     assert report["qt_app"] is None
