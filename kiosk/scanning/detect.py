@@ -115,16 +115,15 @@ def _candidates(small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndar
     return quads
 
 
-def _quad_support(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
-                  thresh: float, n: int = 24) -> np.ndarray:
-    """Per side, the share of points that sit on an edge perpendicular to it (1 on frame borders)."""
+def _seg_support(p0: np.ndarray, p1: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                 thresh: float, n: int = 24) -> np.ndarray:
+    """For K segments p0→p1 (K, 2), the share of points on an edge perpendicular to the segment
+    (points on the frame border count as supported: a cut-off document ends there)."""
     h, w = mag.shape
-    p0 = q
-    p1 = np.roll(q, -1, axis=0)
     t = np.linspace(0.1, 0.9, n)[None, :, None]
-    pts = p0[:, None, :] + (p1 - p0)[:, None, :] * t  # (4, n, 2)
+    pts = p0[:, None, :] + (p1 - p0)[:, None, :] * t  # (K, n, 2)
     d = (p1 - p0) / (np.linalg.norm(p1 - p0, axis=1, keepdims=True) + 1e-9)
-    normal = np.stack([-d[:, 1], d[:, 0]], axis=1)[:, None, :]  # (4, 1, 2)
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1)[:, None, :]  # (K, 1, 2)
     hits = ((pts[..., 0] < 1.5) | (pts[..., 0] > w - 2.5) | (pts[..., 1] < 1.5) | (pts[..., 1] > h - 2.5))
     for off in (-1.0, 0.0, 1.0):
         qq = np.round(pts + normal * off).astype(int)
@@ -134,6 +133,12 @@ def _quad_support(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray
         along = np.abs(ex * normal[..., 0] + ey * normal[..., 1])
         hits |= inside & (mag[qy, qx] > thresh) & (along * along > 0.36 * (ex * ex + ey * ey))
     return hits.mean(axis=1)
+
+
+def _quad_support(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
+                  thresh: float, n: int = 24) -> np.ndarray:
+    """Per side of a quad, the share of its length that lies on a matching edge."""
+    return _seg_support(q, np.roll(q, -1, axis=0), mag, gx, gy, thresh, n)
 
 
 def _score(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
@@ -278,16 +283,28 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     gx, gy, mag = _gradients(lab)
     thresh = 16.0
     best, best_rank, best_support = None, 0.0, 0.0
-    seen: list[np.ndarray] = []
+    scored: list[tuple[np.ndarray, float]] = []
     for q in _candidates(small, lab, mag, gx, gy):
-        if any(np.abs(q - s).max() < 3.0 for s in seen):
+        if any(np.abs(q - s).max() < 3.0 for s, _ in scored):
             continue
-        seen.append(q)
         support, size = _score(q, mag, gx, gy, thresh)
+        scored.append((q, support))
         if support >= 0.45 and support * size > best_rank:
             best, best_rank, best_support = q, support * size, support
     if best is None:
         return None
+    # A document contains its own rectangles (an ID card's header band, photo, text block), often
+    # with crisper edges than the document's border on a busy desk: if a well-supported outline
+    # encloses the winner, the enclosing one is the document.
+    best_area = area(best)
+    for q, support in sorted(scored, key=lambda x: -area(x[0])):
+        qa = area(q)
+        if qa <= best_area * 1.02 or qa > best_area * 2.5 or support < max(0.6, 0.75 * best_support):
+            continue
+        poly = q.astype(np.float32).reshape(-1, 1, 2)
+        if all(cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -1.5 for x, y in best):
+            best, best_support = q, support
+            break
     sh, sw = small.shape[:2]
     touches = bool(((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any())
     coarse = (best + 0.5) / scale - 0.5
