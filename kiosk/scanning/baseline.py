@@ -34,7 +34,9 @@ def baseline_outline(frame: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def baseline_assess(frame: np.ndarray, thr: QualityThresholds | None = None) -> tuple[np.ndarray | None, set[Problem]]:
+def baseline_assess(
+    frame: np.ndarray, thr: QualityThresholds | None = None
+) -> tuple[np.ndarray | None, set[Problem]]:
     thr = thr or QualityThresholds()
     h, w = frame.shape[:2]
     quad = baseline_outline(frame)
@@ -45,7 +47,12 @@ def baseline_assess(frame: np.ndarray, thr: QualityThresholds | None = None) -> 
     else:
         fill = area(quad) / (w * h)
         m = thr.edge_margin * min(w, h)
-        if ((quad[:, 0] < m) | (quad[:, 0] > w - 1 - m) | (quad[:, 1] < m) | (quad[:, 1] > h - 1 - m)).any():
+        if (
+            (quad[:, 0] < m)
+            | (quad[:, 0] > w - 1 - m)
+            | (quad[:, 1] < m)
+            | (quad[:, 1] > h - 1 - m)
+        ).any():
             problems.add(Problem.CUT_OFF)
         if fill < thr.min_fill:
             problems.add(Problem.TOO_FAR)

@@ -27,7 +27,9 @@ from kiosk.scanning.rectify import rectify
 from kiosk.scanning.types import DocumentKind
 
 
-def _time(fn: Callable[[np.ndarray], object], frames: list[np.ndarray], repeat: int) -> tuple[float, float]:
+def _time(
+    fn: Callable[[np.ndarray], object], frames: list[np.ndarray], repeat: int
+) -> tuple[float, float]:
     times = []
     for _ in range(repeat):
         for f in frames:
@@ -43,7 +45,7 @@ def _plain_zxing(frame: np.ndarray) -> list[str]:
 
 def _plain_jpeg(image: np.ndarray, max_bytes: int = 1_000_000) -> bytes:
     for q in range(95, 20, -5):
-        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, q])
+        _, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, q])
         if len(buf) <= max_bytes:
             return buf.tobytes()
     return buf.tobytes()
@@ -55,17 +57,25 @@ def _qr_frames(size: tuple[int, int], n: int) -> list[np.ndarray]:
     frames = []
     for i in range(n):
         bg = render.background(("wood", "cluttered", "light")[i % 3], h, w, rng)
-        doc = render.phone_with_qr(f"IESS-TURNO-DEMO-{i:04d}") if i % 2 else render.confirmation_sheet(f"T-{i}")
+        doc = (
+            render.phone_with_qr(f"IESS-TURNO-DEMO-{i:04d}")
+            if i % 2
+            else render.confirmation_sheet(f"T-{i}")
+        )
         s = h * 0.7 / doc.shape[0]
         dw, dh = doc.shape[1] * s, doc.shape[0] * s
         x0, y0 = rng.uniform(0.05, 0.9) * (w - dw), rng.uniform(0.1, 0.9) * (h - dh)
-        quad = np.array([[x0, y0], [x0 + dw, y0 + 8], [x0 + dw - 6, y0 + dh], [x0 + 4, y0 + dh - 5]])
+        quad = np.array(
+            [[x0, y0], [x0 + dw, y0 + 8], [x0 + dw - 6, y0 + dh], [x0 + 4, y0 + dh - 5]]
+        )
         frames.append(render.place(bg, doc, quad))
     return frames
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     cv2.setNumThreads(1)
@@ -75,16 +85,27 @@ def main(argv: list[str] | None = None) -> int:
         frames = [make_sample(i, 99, size).frame for i in range(12)]
         qr = _qr_frames(size, 6)
         rows = [
-            ("assess_frame", _time(assess_frame, frames, args.repeat),
-             _time(baseline_assess, frames, args.repeat)),
-            ("decode_qr, frame with a code", _time(decode_qr, qr, args.repeat),
-             _time(_plain_zxing, qr, args.repeat)),
-            ("decode_qr, frame without", _time(decode_qr, frames, args.repeat),
-             _time(_plain_zxing, frames, args.repeat)),
+            (
+                "assess_frame",
+                _time(assess_frame, frames, args.repeat),
+                _time(baseline_assess, frames, args.repeat),
+            ),
+            (
+                "decode_qr, frame with a code",
+                _time(decode_qr, qr, args.repeat),
+                _time(_plain_zxing, qr, args.repeat),
+            ),
+            (
+                "decode_qr, frame without",
+                _time(decode_qr, frames, args.repeat),
+                _time(_plain_zxing, frames, args.repeat),
+            ),
         ]
         for name, eng, base in rows:
-            print(f"{name + f' {size[0]}×{size[1]}':<34} {eng[0]:7.2f} / {eng[1]:6.2f} "
-                  f"{base[0]:7.2f} / {base[1]:6.2f}")
+            print(
+                f"{name + f' {size[0]}×{size[1]}':<34} {eng[0]:7.2f} / {eng[1]:6.2f} "
+                f"{base[0]:7.2f} / {base[1]:6.2f}"
+            )
     # A rectified A4 page at 200 dpi with realistic sensor grain (clean synthetic pages compress
     # too well to exercise the size search).
     s = make_sample(0, 7, (1920, 1080), condition="good", kind="letter")
@@ -94,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     eng = _time(encode_jpeg, [page], max(args.repeat, 3))
     base = _time(_plain_jpeg, [page], max(args.repeat, 3))
     size_eng, size_base = len(encode_jpeg(page)), len(_plain_jpeg(page))
-    print(f"{'encode_jpeg A4 1654×2339 ≤ 1 MB':<34} {eng[0]:7.2f} / {eng[1]:6.2f} "
-          f"{base[0]:7.2f} / {base[1]:6.2f}")
+    print(
+        f"{'encode_jpeg A4 1654×2339 ≤ 1 MB':<34} {eng[0]:7.2f} / {eng[1]:6.2f} "
+        f"{base[0]:7.2f} / {base[1]:6.2f}"
+    )
     print(f"  bytes: engine {size_eng}, baseline {size_base}")
     return 0
 

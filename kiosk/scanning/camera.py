@@ -63,8 +63,11 @@ class _CaptureSource:
 
     def open(self) -> None:
         self.release()
-        cap = cv2.VideoCapture(self._target, cv2.CAP_V4L2) if isinstance(self._target, int) \
+        cap = (
+            cv2.VideoCapture(self._target, cv2.CAP_V4L2)
+            if isinstance(self._target, int)
             else cv2.VideoCapture(str(self._target))
+        )
         if not cap.isOpened():
             cap.release()
             raise CameraError(f"cannot open {self.describe()}")
@@ -89,7 +92,9 @@ class _CaptureSource:
 class DeviceSource(_CaptureSource):
     """A V4L2 camera by index (0 = /dev/video0) or device path, at a requested size and rate."""
 
-    def __init__(self, index_or_path: int | str, width: int = 1280, height: int = 720, fps: float = 30.0) -> None:
+    def __init__(
+        self, index_or_path: int | str, width: int = 1280, height: int = 720, fps: float = 30.0
+    ) -> None:
         super().__init__(index_or_path, None)
         self.width, self.height, self.requested_fps = width, height, fps
 
@@ -181,9 +186,15 @@ class CameraWorker(threading.Thread):
     callback are logged, never kill the thread.
     """
 
-    def __init__(self, source: FrameSource, on_frame: FrameCallback,
-                 on_status: StatusCallback | None = None, *, max_backoff: float = 4.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        source: FrameSource,
+        on_frame: FrameCallback,
+        on_status: StatusCallback | None = None,
+        *,
+        max_backoff: float = 4.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(name="camera-worker", daemon=True)
         self._source = source
         self._pending: FrameSource | None = None

@@ -24,13 +24,27 @@ KINDS = ("id_card", "passport", "letter")
 BACKGROUNDS = ("dark", "light", "white", "patterned", "cluttered", "wood")
 # Conditions and their weights: half the corpus is good frames so false rejections are measured.
 CONDITIONS: dict[str, float] = {
-    "good": 0.40, "blurred": 0.07, "motion": 0.06, "dark": 0.07, "overexposed": 0.05,
-    "glare": 0.07, "cut_off": 0.07, "finger": 0.06, "too_far": 0.07, "tilted": 0.08,
+    "good": 0.40,
+    "blurred": 0.07,
+    "motion": 0.06,
+    "dark": 0.07,
+    "overexposed": 0.05,
+    "glare": 0.07,
+    "cut_off": 0.07,
+    "finger": 0.06,
+    "too_far": 0.07,
+    "tilted": 0.08,
 }
 EXPECTED: dict[str, tuple[Problem, ...]] = {
-    "good": (), "blurred": (Problem.BLURRED,), "motion": (Problem.BLURRED,),
-    "dark": (Problem.TOO_DARK,), "overexposed": (Problem.GLARE,), "glare": (Problem.GLARE,),
-    "cut_off": (Problem.CUT_OFF,), "finger": (Problem.CUT_OFF,), "too_far": (Problem.TOO_FAR,),
+    "good": (),
+    "blurred": (Problem.BLURRED,),
+    "motion": (Problem.BLURRED,),
+    "dark": (Problem.TOO_DARK,),
+    "overexposed": (Problem.GLARE,),
+    "glare": (Problem.GLARE,),
+    "cut_off": (Problem.CUT_OFF,),
+    "finger": (Problem.CUT_OFF,),
+    "too_far": (Problem.TOO_FAR,),
     "tilted": (Problem.TILTED,),
 }
 
@@ -53,13 +67,22 @@ class Sample:
         return self.condition != "cut_off"
 
 
-def _quad(rng: np.random.Generator, doc_hw: tuple[int, int], frame_hw: tuple[int, int],
-          fill: float, persp: float, margin: float) -> np.ndarray:
+def _quad(
+    rng: np.random.Generator,
+    doc_hw: tuple[int, int],
+    frame_hw: tuple[int, int],
+    fill: float,
+    persp: float,
+    margin: float,
+) -> np.ndarray:
     dh, dw = doc_hw
     fh, fw = frame_hw
     angle = math.radians(rng.uniform(-12, 12))
     scale = math.sqrt(fill * fh * fw / (dh * dw))
-    rect = np.array([[-dw / 2, -dh / 2], [dw / 2, -dh / 2], [dw / 2, dh / 2], [-dw / 2, dh / 2]]) * scale
+    rect = (
+        np.array([[-dw / 2, -dh / 2], [dw / 2, -dh / 2], [dw / 2, dh / 2], [-dw / 2, dh / 2]])
+        * scale
+    )
     # Perspective: a trapezoid along a random axis (top/bottom or left/right) + small jitter.
     if rng.random() < 0.5:
         rect[0:2, 0] *= 1 - persp
@@ -93,9 +116,14 @@ def _motion_kernel(length: int, angle: float) -> np.ndarray:
     return k / k.sum()
 
 
-def make_sample(index: int, seed: int = 0, size: tuple[int, int] = (1280, 720),
-                condition: str | None = None, background: str | None = None,
-                kind: str | None = None) -> Sample:
+def make_sample(
+    index: int,
+    seed: int = 0,
+    size: tuple[int, int] = (1280, 720),
+    condition: str | None = None,
+    background: str | None = None,
+    kind: str | None = None,
+) -> Sample:
     """Build sample ``index`` of the corpus with ``seed`` (optionally forcing some choices)."""
     rng = np.random.default_rng([seed, index])
     fw, fh = size
@@ -103,7 +131,13 @@ def make_sample(index: int, seed: int = 0, size: tuple[int, int] = (1280, 720),
     background = background or BACKGROUNDS[int(rng.integers(len(BACKGROUNDS)))]
     if condition is None:
         names = list(CONDITIONS)
-        condition = names[int(rng.choice(len(names), p=np.array(list(CONDITIONS.values())) / sum(CONDITIONS.values())))]
+        condition = names[
+            int(
+                rng.choice(
+                    len(names), p=np.array(list(CONDITIONS.values())) / sum(CONDITIONS.values())
+                )
+            )
+        ]
     thr = QualityThresholds()
     doc = render.document(kind, int(rng.integers(4)))
     bg = render.background(background, fh, fw, rng)
@@ -117,7 +151,9 @@ def make_sample(index: int, seed: int = 0, size: tuple[int, int] = (1280, 720),
         quad = _quad(rng, doc.shape[:2], (fh, fw), fill, persp, margin)
         dev, ratio = tilt(quad)
         is_tilted = dev > thr.max_corner_angle_dev or ratio < thr.min_side_ratio
-        clearly_ok = dev < 0.7 * thr.max_corner_angle_dev and ratio > 1 - 0.7 * (1 - thr.min_side_ratio)
+        clearly_ok = dev < 0.7 * thr.max_corner_angle_dev and ratio > 1 - 0.7 * (
+            1 - thr.min_side_ratio
+        )
         if condition == "tilted" and is_tilted and dev > 1.3 * thr.max_corner_angle_dev:
             break
         if condition != "tilted" and clearly_ok:
@@ -148,7 +184,9 @@ def make_sample(index: int, seed: int = 0, size: tuple[int, int] = (1280, 720),
         # A specular highlight: a bright saturated blob inside the document.
         short = min(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[1] - quad[2]))
         t = rng.uniform(0.25, 0.75, 2)
-        centre = (quad[0] * (1 - t[0]) + quad[1] * t[0]) * (1 - t[1]) + (quad[3] * (1 - t[0]) + quad[2] * t[0]) * t[1]
+        centre = (quad[0] * (1 - t[0]) + quad[1] * t[0]) * (1 - t[1]) + (
+            quad[3] * (1 - t[0]) + quad[2] * t[0]
+        ) * t[1]
         radius = short * rng.uniform(0.14, 0.22)
         yy, xx = np.mgrid[0:fh, 0:fw].astype(np.float32)
         d2 = ((xx - centre[0]) ** 2 + (yy - centre[1]) ** 2) / (radius**2)
@@ -164,8 +202,17 @@ def make_sample(index: int, seed: int = 0, size: tuple[int, int] = (1280, 720),
         mid = tip + direction * length / 2
         ang = math.degrees(math.atan2(direction[1], direction[0]))
         skin = tuple(float(c) * gain for c in rng.uniform([90, 130, 180], [130, 170, 230]))
-        cv2.ellipse(f, (int(mid[0]), int(mid[1])), (int(length / 2), int(width)), ang, 0, 360, skin, -1,
-                    cv2.LINE_AA)
+        cv2.ellipse(
+            f,
+            (int(mid[0]), int(mid[1])),
+            (int(length / 2), int(width)),
+            ang,
+            0,
+            360,
+            skin,
+            -1,
+            cv2.LINE_AA,
+        )
     f = np.clip(f, 0, 255)
     if condition == "blurred":
         f = cv2.GaussianBlur(f, (0, 0), rng.uniform(2.8, 5.0))
@@ -176,9 +223,9 @@ def make_sample(index: int, seed: int = 0, size: tuple[int, int] = (1280, 720),
         if s > 0.3:
             f = cv2.GaussianBlur(f, (0, 0), s)
     oy, ox = int(rng.integers(0, 64)), int(rng.integers(0, 64))
-    f += _noise(fh + 64, fw + 64)[oy:oy + fh, ox:ox + fw] * np.float32(rng.uniform(1.0, 3.5))
+    f += _noise(fh + 64, fw + 64)[oy : oy + fh, ox : ox + fw] * np.float32(rng.uniform(1.0, 3.5))
     out = np.clip(f, 0, 255).astype(np.uint8)
-    ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 92))])
+    _, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 92))])
     out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     return Sample(index, out, as_quad(quad), EXPECTED[condition], kind, background, condition)
 
@@ -186,5 +233,10 @@ def make_sample(index: int, seed: int = 0, size: tuple[int, int] = (1280, 720),
 def generate(count: int, seed: int = 0, size: tuple[int, int] = (1280, 720)) -> Iterator[Sample]:
     """``count`` samples; conditions are spread by weight, backgrounds and kinds cycle evenly."""
     for i in range(count):
-        yield make_sample(i, seed, size, background=BACKGROUNDS[i % len(BACKGROUNDS)],
-                          kind=KINDS[(i // len(BACKGROUNDS)) % len(KINDS)])
+        yield make_sample(
+            i,
+            seed,
+            size,
+            background=BACKGROUNDS[i % len(BACKGROUNDS)],
+            kind=KINDS[(i // len(BACKGROUNDS)) % len(KINDS)],
+        )

@@ -26,7 +26,9 @@ def _desk(w: int, h: int) -> np.ndarray:
     return cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def _good_quad(doc: np.ndarray, w: int, h: int, fill: float, rng: np.random.Generator) -> np.ndarray:
+def _good_quad(
+    doc: np.ndarray, w: int, h: int, fill: float, rng: np.random.Generator
+) -> np.ndarray:
     dh, dw = doc.shape[:2]
     scale = min(np.sqrt(fill * w * h / (dw * dh)), 0.86 * h / dh, 0.86 * w / dw)
     cx, cy = w / 2 + rng.uniform(-20, 20), h / 2 + rng.uniform(-10, 10)
@@ -52,8 +54,9 @@ def _scene_doc(scene: str, turn_qr_text: str) -> tuple[np.ndarray, float]:
     return render.document("letter", 1), 0.50
 
 
-def render_demo_media(out_dir: Path, *, turn_qr_text: str, size: tuple[int, int] = (1280, 720),
-                      fps: int = 15) -> dict[str, Path]:
+def render_demo_media(
+    out_dir: Path, *, turn_qr_text: str, size: tuple[int, int] = (1280, 720), fps: int = 15
+) -> dict[str, Path]:
     """Write one looping MJPG .avi per scene into ``out_dir``; returns {scene: path}.
 
     Scenes: "turn_phone", "turn_paper" (the QR carries ``turn_qr_text``), "id_card", "letter",

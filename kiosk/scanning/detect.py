@@ -1,4 +1,4 @@
-"""Document outline detection: coarse candidates on a small frame, sub-pixel refinement at full size.
+"""Document outline: coarse candidates on a small frame, sub-pixel refinement at full size.
 
 Why several cues: the classical scanner (Canny + largest 4-point contour) fails on a white page on a
 light table and on patterned or cluttered desks. Here candidates come from (1) a colour-aware Canny
@@ -58,7 +58,11 @@ def _gradients(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     best = np.argmax(mag, axis=2)[:, :, None]
     gx = np.take_along_axis(dx, best, axis=2)[:, :, 0]
     gy = np.take_along_axis(dy, best, axis=2)[:, :, 0]
-    return np.ascontiguousarray(gx), np.ascontiguousarray(gy), np.take_along_axis(mag, best, axis=2)[:, :, 0]
+    return (
+        np.ascontiguousarray(gx),
+        np.ascontiguousarray(gy),
+        np.take_along_axis(mag, best, axis=2)[:, :, 0],
+    )
 
 
 def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) -> np.ndarray | None:
@@ -76,13 +80,14 @@ def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) ->
     return None
 
 
-def _candidates(small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndarray,
-                gy: np.ndarray) -> list[np.ndarray]:
+def _candidates(
+    small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray
+) -> list[np.ndarray]:
     h, w = mag.shape
     frame_area = float(h * w)
     min_area, max_area = 0.015 * frame_area, 0.92 * frame_area
     masks: list[np.ndarray] = []
-    # (1) Colour-aware Canny with thresholds from the gradient distribution (adapts to low contrast).
+    # (1) Colour-aware Canny, thresholds from the gradient distribution (adapts to low contrast).
     hi = float(np.percentile(mag, 92))
     hi = max(hi, 24.0)
     edges = cv2.Canny(gx, gy, hi * 0.4, hi, L2gradient=False)
@@ -93,8 +98,14 @@ def _candidates(small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndar
     masks.append(cv2.dilate(edges_low, np.ones((3, 3), np.uint8)))
     # (2) Segmentations: lightness and colour distance to the frame border, both polarities.
     lum = cv2.GaussianBlur(lab[:, :, 0], (5, 5), 0)
-    border = np.concatenate([lab[:3].reshape(-1, 3), lab[-3:].reshape(-1, 3),
-                             lab[:, :3].reshape(-1, 3), lab[:, -3:].reshape(-1, 3)])
+    border = np.concatenate(
+        [
+            lab[:3].reshape(-1, 3),
+            lab[-3:].reshape(-1, 3),
+            lab[:, :3].reshape(-1, 3),
+            lab[:, -3:].reshape(-1, 3),
+        ]
+    )
     ref = np.median(border, axis=0).astype(np.float32)
     dist = np.linalg.norm((lab.astype(np.float32) - ref) * np.float32([1, 2, 2]), axis=2)
     dist8 = cv2.GaussianBlur(np.clip(dist, 0, 255).astype(np.uint8), (5, 5), 0)
@@ -115,8 +126,15 @@ def _candidates(small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndar
     return quads
 
 
-def _seg_support(p0: np.ndarray, p1: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
-                 thresh: float, n: int = 24) -> np.ndarray:
+def _seg_support(
+    p0: np.ndarray,
+    p1: np.ndarray,
+    mag: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    thresh: float,
+    n: int = 24,
+) -> np.ndarray:
     """For K segments p0→p1 (K, 2), the share of points on an edge perpendicular to the segment
     (points on the frame border count as supported: a cut-off document ends there)."""
     h, w = mag.shape
@@ -124,7 +142,12 @@ def _seg_support(p0: np.ndarray, p1: np.ndarray, mag: np.ndarray, gx: np.ndarray
     pts = p0[:, None, :] + (p1 - p0)[:, None, :] * t  # (K, n, 2)
     d = (p1 - p0) / (np.linalg.norm(p1 - p0, axis=1, keepdims=True) + 1e-9)
     normal = np.stack([-d[:, 1], d[:, 0]], axis=1)[:, None, :]  # (K, 1, 2)
-    hits = ((pts[..., 0] < 1.5) | (pts[..., 0] > w - 2.5) | (pts[..., 1] < 1.5) | (pts[..., 1] > h - 2.5))
+    hits = (
+        (pts[..., 0] < 1.5)
+        | (pts[..., 0] > w - 2.5)
+        | (pts[..., 1] < 1.5)
+        | (pts[..., 1] > h - 2.5)
+    )
     for off in (-1.0, 0.0, 1.0):
         qq = np.round(pts + normal * off).astype(int)
         inside = (qq[..., 0] >= 0) & (qq[..., 0] < w) & (qq[..., 1] >= 0) & (qq[..., 1] < h)
@@ -135,14 +158,16 @@ def _seg_support(p0: np.ndarray, p1: np.ndarray, mag: np.ndarray, gx: np.ndarray
     return hits.mean(axis=1)
 
 
-def _quad_support(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
-                  thresh: float, n: int = 24) -> np.ndarray:
+def _quad_support(
+    q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray, thresh: float, n: int = 24
+) -> np.ndarray:
     """Per side of a quad, the share of its length that lies on a matching edge."""
     return _seg_support(q, np.roll(q, -1, axis=0), mag, gx, gy, thresh, n)
 
 
-def _score(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
-           thresh: float) -> tuple[float, float]:
+def _score(
+    q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray, thresh: float
+) -> tuple[float, float]:
     """(edge support 0-1, size preference) of a candidate quad on the coarse image."""
     if not is_convex(q):
         return 0.0, 0.0
@@ -152,8 +177,12 @@ def _score(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
     on_border = 0
     for i in range(4):
         a, b = q[i], q[(i + 1) % 4]
-        if (max(a[0], b[0]) < 2.5 or min(a[0], b[0]) > w - 3.5
-                or max(a[1], b[1]) < 2.5 or min(a[1], b[1]) > h - 3.5):
+        if (
+            max(a[0], b[0]) < 2.5
+            or min(a[0], b[0]) > w - 3.5
+            or max(a[1], b[1]) < 2.5
+            or min(a[1], b[1]) > h - 3.5
+        ):
             on_border += 1
     if on_border >= 2:
         return 0.0, 0.0
@@ -164,9 +193,16 @@ def _score(q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray,
     return float(sides.mean() * sides.min() ** 0.5), float(frac**0.2)
 
 
-def _profiles(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, n: int,
-              t0: float = 0.08, t1: float = 0.92, step: float = 1.0
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _profiles(
+    img: np.ndarray,
+    p0: np.ndarray,
+    p1: np.ndarray,
+    radius: float,
+    n: int,
+    t0: float = 0.08,
+    t1: float = 0.92,
+    step: float = 1.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sample ``n`` intensity profiles across the side p0→p1, (n, 2r+1, C), with centres/normal."""
     d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
     normal = np.array([-d[1], d[0]])
@@ -176,7 +212,9 @@ def _profiles(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, n:
     pts = centres[:, None, :] + offsets[None, :, None] * normal[None, None, :]
     mapx = pts[:, :, 0].astype(np.float32)
     mapy = pts[:, :, 1].astype(np.float32)
-    prof = cv2.remap(img, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1)
+    prof = cv2.remap(
+        img, mapx, mapy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=-1
+    )
     if prof.ndim == 2:
         prof = prof[:, :, None]
     h, w = img.shape[:2]
@@ -184,9 +222,15 @@ def _profiles(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, n:
     return prof.astype(np.float32), centres, normal, offsets, valid  # type: ignore[return-value]
 
 
-def _edge_points(img: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float, n: int,
-                 t0: float = 0.08, t1: float = 0.92
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _edge_points(
+    img: np.ndarray,
+    p0: np.ndarray,
+    p1: np.ndarray,
+    radius: float,
+    n: int,
+    t0: float = 0.08,
+    t1: float = 0.92,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sub-pixel edge locations along normals of a side: (points, strength, sigma, valid)."""
     prof, centres, normal, offsets, valid = _profiles(img, p0, p1, radius, n, t0, t1)
     deriv = (prof[:, 2:] - prof[:, :-2]) * 0.5  # central difference, (n, m-2, C)
@@ -222,7 +266,9 @@ def _fit_line(points: np.ndarray, weights_ok: np.ndarray) -> tuple[np.ndarray, n
     return p, d
 
 
-def _refine(frame: np.ndarray, coarse: np.ndarray, radius: float) -> tuple[np.ndarray, list[np.ndarray]]:
+def _refine(
+    frame: np.ndarray, coarse: np.ndarray, radius: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """Move each side onto the strongest nearby edge, fit lines, intersect: sub-pixel corners."""
     h, w = frame.shape[:2]
     lines: list[tuple[np.ndarray, np.ndarray] | None] = []
@@ -231,7 +277,14 @@ def _refine(frame: np.ndarray, coarse: np.ndarray, radius: float) -> tuple[np.nd
         p0, p1 = coarse[i], coarse[(i + 1) % 4]
         pts, strength, _, valid = _edge_points(frame, p0, p1, radius, 40)
         inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
-        good = valid & inside & (strength > max(2.0, 0.35 * float(np.median(strength[valid])) if valid.any() else 2.0))
+        good = (
+            valid
+            & inside
+            & (
+                strength
+                > max(2.0, 0.35 * float(np.median(strength[valid])) if valid.any() else 2.0)
+            )
+        )
         lines.append(_fit_line(pts, good))
         strengths.append(strength)
     out = coarse.copy()
@@ -261,7 +314,9 @@ def _corner_support(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
         for pts, strength, _, valid in (near0, near1):
             d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
             resid = np.abs((pts - p0) @ np.array([-d[1], d[0]]))
-            inside = (pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= h - 1)
+            inside = (
+                (pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= h - 1)
+            )
             res.append(valid & inside & (resid < max(1.5, radius * 0.6)) & (strength > 4.0))
         per_side.append((res[0], res[1]))
     for i in range(4):
@@ -299,14 +354,20 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     best_area = area(best)
     for q, support in sorted(scored, key=lambda x: -area(x[0])):
         qa = area(q)
-        if qa <= best_area * 1.02 or qa > best_area * 2.5 or support < max(0.6, 0.75 * best_support):
+        if (
+            qa <= best_area * 1.02
+            or qa > best_area * 2.5
+            or support < max(0.6, 0.75 * best_support)
+        ):
             continue
         poly = q.astype(np.float32).reshape(-1, 1, 2)
         if all(cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -1.5 for x, y in best):
             best, best_support = q, support
             break
     sh, sw = small.shape[:2]
-    touches = bool(((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any())
+    touches = bool(
+        ((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any()
+    )
     coarse = (best + 0.5) / scale - 0.5
     # Two refinement passes: wide (coarse error ~1 small px), then narrow for precision.
     refined, _ = _refine(frame, coarse, radius=2.0 / scale + 2)

@@ -31,11 +31,11 @@ def _sample(image: np.ndarray) -> np.ndarray:
         return image
     strip = 16
     rows = np.arange(0, h - strip, strip * 4)
-    return np.ascontiguousarray(np.concatenate([image[r:r + strip] for r in rows]))
+    return np.ascontiguousarray(np.concatenate([image[r : r + strip] for r in rows]))
 
 
 def _best_quality(image: np.ndarray, max_bytes: int) -> bytes | None:
-    """Highest quality whose JPEG fits ``max_bytes``: predicted on a sample, confirmed on the whole."""
+    """Highest quality whose JPEG fits: predicted on a sample, confirmed on the whole image."""
     data = _jpeg(image, MAX_QUALITY)
     if len(data) <= max_bytes:
         return data
@@ -57,7 +57,9 @@ def _best_quality(image: np.ndarray, max_bytes: int) -> bytes | None:
     return None
 
 
-def encode_jpeg(image: np.ndarray, max_bytes: int = 1_000_000, *, min_scale: float = MIN_SCALE) -> bytes:
+def encode_jpeg(
+    image: np.ndarray, max_bytes: int = 1_000_000, *, min_scale: float = MIN_SCALE
+) -> bytes:
     """Encode ``image`` as the best-quality JPEG of at most ``max_bytes`` bytes.
 
     Searches the quality first (95 down to 45); only if even that is too big, downscales step by
@@ -69,16 +71,25 @@ def encode_jpeg(image: np.ndarray, max_bytes: int = 1_000_000, *, min_scale: flo
         raise EncodingError(f"max_bytes={max_bytes} is too small for any legible JPEG")
     scale = 1.0
     while True:
-        current = img if scale == 1.0 else cv2.resize(
-            img, (round(img.shape[1] * scale), round(img.shape[0] * scale)), interpolation=cv2.INTER_AREA)
+        current = (
+            img
+            if scale == 1.0
+            else cv2.resize(
+                img,
+                (round(img.shape[1] * scale), round(img.shape[0] * scale)),
+                interpolation=cv2.INTER_AREA,
+            )
+        )
         data = _best_quality(current, max_bytes)
         if data is not None:
             return data
         if scale <= min_scale + 1e-9:
             raise EncodingError(
-                f"cannot fit a {img.shape[1]}×{img.shape[0]} image in {max_bytes} bytes without going "
-                f"below JPEG quality {MIN_QUALITY} at {min_scale:.0%} size; the image is probably noise "
-                "or the limit is too small")
+                f"cannot fit a {img.shape[1]}×{img.shape[0]} image in {max_bytes} bytes without "
+                f"going below JPEG quality {MIN_QUALITY} at {min_scale:.0%} size; the image is "
+                "probably noise "
+                "or the limit is too small"
+            )
         scale = max(min_scale, scale * 0.88)
 
 
@@ -99,24 +110,37 @@ def _pdf(pages: list[tuple[bytes, int, int]], dpi: float) -> bytes:
     for i, (jpeg, w, h) in enumerate(pages):
         pw, ph = w * 72.0 / dpi, h * 72.0 / dpi
         page, content, image = 3 + 3 * i, 4 + 3 * i, 5 + 3 * i
-        obj(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.2f} {ph:.2f}] "
-            f"/Resources << /XObject << /Im{i} {image} 0 R >> >> /Contents {content} 0 R >>".encode())
+        obj(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.2f} {ph:.2f}] "
+            f"/Resources << /XObject << /Im{i} {image} 0 R >> >> "
+            f"/Contents {content} 0 R >>".encode()
+        )
         stream = f"q {pw:.2f} 0 0 {ph:.2f} 0 0 cm /Im{i} Do Q".encode()
         obj(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
         assert page + 2 == image
-        obj(f"<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB "
+        obj(
+            f"<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB "
             f"/BitsPerComponent 8 /Filter /DCTDecode /Length {len(jpeg)} >>\nstream\n".encode()
-            + jpeg + b"\nendstream")
+            + jpeg
+            + b"\nendstream"
+        )
     xref = out.tell()
     out.write(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode())
     for off in offsets:
         out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out.getvalue()
 
 
-def encode_pdf(pages: Sequence[np.ndarray], max_bytes: int = 1_000_000, *, dpi: float = 200.0,
-               min_scale: float = MIN_SCALE) -> bytes:
+def encode_pdf(
+    pages: Sequence[np.ndarray],
+    max_bytes: int = 1_000_000,
+    *,
+    dpi: float = 200.0,
+    min_scale: float = MIN_SCALE,
+) -> bytes:
     """One PDF with one page per image (JPEG streams), at most ``max_bytes`` bytes in total.
 
     The byte budget is split evenly between pages after the PDF overhead; each page gets the same
@@ -146,10 +170,10 @@ def _jpeg_size(jpeg: bytes) -> tuple[int, int]:
             i += 1
             continue
         marker = jpeg[i + 1]
-        length = int.from_bytes(jpeg[i + 2:i + 4], "big")
+        length = int.from_bytes(jpeg[i + 2 : i + 4], "big")
         if marker in (0xC0, 0xC1, 0xC2):
-            h = int.from_bytes(jpeg[i + 5:i + 7], "big")
-            w = int.from_bytes(jpeg[i + 7:i + 9], "big")
+            h = int.from_bytes(jpeg[i + 5 : i + 7], "big")
+            w = int.from_bytes(jpeg[i + 7 : i + 9], "big")
             return w, h
         i += 2 + length
     raise EncodingError("JPEG without a frame header")

@@ -24,8 +24,15 @@ from kiosk.scanning.geometry import iou, max_corner_error, perimeter
 from kiosk.scanning.quality import assess_frame
 from kiosk.scanning.types import Problem
 
-CHECKED = (Problem.NO_DOCUMENT, Problem.TOO_FAR, Problem.CUT_OFF, Problem.TILTED, Problem.TOO_DARK,
-           Problem.GLARE, Problem.BLURRED)
+CHECKED = (
+    Problem.NO_DOCUMENT,
+    Problem.TOO_FAR,
+    Problem.CUT_OFF,
+    Problem.TILTED,
+    Problem.TOO_DARK,
+    Problem.GLARE,
+    Problem.BLURRED,
+)
 
 
 @dataclass
@@ -84,7 +91,9 @@ def run(count: int, seed: int) -> tuple[Tally, Tally, int]:
         engine.add(expected, set(a.problems))
         base.add(expected, bprob)
         if s.whole_in_view:
-            _outline(engine, None if a.document is None else np.asarray(a.document), truth, s.background)
+            _outline(
+                engine, None if a.document is None else np.asarray(a.document), truth, s.background
+            )
             _outline(base, bquad, truth, s.background)
         if s.condition == "good":
             engine.good_total += 1
@@ -101,26 +110,44 @@ def _fmt(x: float) -> str:
 def report(engine: Tally, base: Tally, count: int, seed: int, out=sys.stdout) -> None:
     w = out.write
     w(f"Capture engine vs plain-OpenCV baseline — {count} frames 1280×720, seed {seed}\n\n")
-    w(f"{'problem':<12} {'support':>7}  {'precision':>9} {'(base)':>7}  {'recall':>7} {'(base)':>7}\n")
+    w(
+        f"{'problem':<12} {'support':>7}  {'precision':>9} {'(base)':>7}  "
+        f"{'recall':>7} {'(base)':>7}\n"
+    )
     for p in CHECKED:
         support = engine.tp[p] + engine.fn[p]
-        w(f"{p.value:<12} {support:>7}  {_fmt(engine.precision(p)):>9} {_fmt(base.precision(p)):>7}  "
-          f"{_fmt(engine.recall(p)):>7} {_fmt(base.recall(p)):>7}\n")
+        w(
+            f"{p.value:<12} {support:>7}  {_fmt(engine.precision(p)):>9} "
+            f"{_fmt(base.precision(p)):>7}  "
+            f"{_fmt(engine.recall(p)):>7} {_fmt(base.recall(p)):>7}\n"
+        )
     w("\noutline (frames with the whole document in view)\n")
-    w(f"  mean IoU                 {np.mean(engine.ious):.4f}   baseline {np.mean(base.ious):.4f}\n")
-    w(f"  frames correct           {np.mean(engine.correct):6.1%}   baseline {np.mean(base.correct):6.1%}\n")
+    w(
+        f"  mean IoU                 {np.mean(engine.ious):.4f}   "
+        f"baseline {np.mean(base.ious):.4f}\n"
+    )
+    w(
+        f"  frames correct           {np.mean(engine.correct):6.1%}   "
+        f"baseline {np.mean(base.correct):6.1%}\n"
+    )
     for bg in sorted(engine.by_background):
-        w(f"    {bg:<20} {np.mean(engine.by_background[bg]):6.1%}   baseline "
-          f"{np.mean(base.by_background[bg]):6.1%}\n")
+        w(
+            f"    {bg:<20} {np.mean(engine.by_background[bg]):6.1%}   baseline "
+            f"{np.mean(base.by_background[bg]):6.1%}\n"
+        )
     fr = engine.good_rejected / max(engine.good_total, 1)
     fb = base.good_rejected / max(base.good_total, 1)
     w(f"\nfalse rejection of good frames ({engine.good_total}):  {fr:6.1%}   baseline {fb:6.1%}\n")
-    w(f"time per frame (incl. everything):  {1000 * engine.seconds / count:.1f} ms   baseline "
-      f"{1000 * base.seconds / count:.1f} ms\n")
+    w(
+        f"time per frame (incl. everything):  {1000 * engine.seconds / count:.1f} ms   baseline "
+        f"{1000 * base.seconds / count:.1f} ms\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=300, help="frames to generate (default 300)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -49,8 +49,12 @@ def tilt(quad: np.ndarray) -> tuple[float, float]:
     """(largest corner-angle deviation from 90°, smallest opposite-side length ratio)."""
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
     sides = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
-    ratio = min(sides[0] / max(sides[2], 1e-9), sides[2] / max(sides[0], 1e-9),
-                sides[1] / max(sides[3], 1e-9), sides[3] / max(sides[1], 1e-9))
+    ratio = min(
+        sides[0] / max(sides[2], 1e-9),
+        sides[2] / max(sides[0], 1e-9),
+        sides[1] / max(sides[3], 1e-9),
+        sides[3] / max(sides[1], 1e-9),
+    )
     return float(np.abs(corner_angles(q) - 90.0).max()), float(ratio)
 
 
@@ -82,7 +86,9 @@ def side_lengths(quad: np.ndarray) -> tuple[float, float]:
     return float((s[0] + s[2]) / 2), float((s[1] + s[3]) / 2)
 
 
-def line_intersection(l1: tuple[np.ndarray, np.ndarray], l2: tuple[np.ndarray, np.ndarray]) -> np.ndarray | None:
+def line_intersection(
+    l1: tuple[np.ndarray, np.ndarray], l2: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray | None:
     """Intersection of two lines given as (point, unit direction); None if nearly parallel."""
     p, d = l1
     q, e = l2

@@ -24,13 +24,17 @@ _FAST_WIDTH = 640
 
 
 def _read(gray: np.ndarray, downscale: bool = False) -> list[str]:
-    results = zxingcpp.read_barcodes(gray, formats=_FORMATS, try_rotate=True, try_downscale=downscale)
+    results = zxingcpp.read_barcodes(
+        gray, formats=_FORMATS, try_rotate=True, try_downscale=downscale
+    )
     return [r.text for r in results if r.valid and r.format == _FORMATS]
 
 
 def _qr_like(gray: np.ndarray) -> bool:
-    """Cheap pre-check: a QR code shows up as a cluster of strong local contrast in a small image."""
-    small = cv2.resize(gray, (160, round(160 * gray.shape[0] / gray.shape[1])), interpolation=cv2.INTER_AREA)
+    """Cheap pre-check: a QR code shows up as many strong local contrasts in a small image."""
+    small = cv2.resize(
+        gray, (160, round(160 * gray.shape[0] / gray.shape[1])), interpolation=cv2.INTER_AREA
+    )
     grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     return bool((grad > 60).mean() > 0.004)
 

@@ -29,15 +29,21 @@ def _ordered(problems: set[Problem]) -> tuple[Problem, ...]:
     return tuple(p for p in PROBLEM_ORDER if p in problems)
 
 
-def _motion(previous: FrameAssessment | None, corners: np.ndarray, frame_size: tuple[int, int]) -> float:
+def _motion(
+    previous: FrameAssessment | None, corners: np.ndarray, frame_size: tuple[int, int]
+) -> float:
     if previous is None or previous.document is None or previous.frame_size != frame_size:
         return 0.0
     prev = np.asarray(previous.document, dtype=np.float64)
     return float(np.linalg.norm(prev - corners, axis=1).max() / max(perimeter(corners), 1.0))
 
 
-def assess_frame(frame_bgr: np.ndarray, *, thresholds: QualityThresholds | None = None,
-                 previous: FrameAssessment | None = None) -> FrameAssessment:
+def assess_frame(
+    frame_bgr: np.ndarray,
+    *,
+    thresholds: QualityThresholds | None = None,
+    previous: FrameAssessment | None = None,
+) -> FrameAssessment:
     """Find the document in a camera frame and list what the citizen must fix before capture.
 
     ``frame_bgr``: H×W×3 uint8 BGR (grey, BGRA and 16-bit frames are converted; unusable input
@@ -63,18 +69,27 @@ def assess_frame(frame_bgr: np.ndarray, *, thresholds: QualityThresholds | None 
             problems.add(Problem.TOO_DARK)
         if clipped > 0.25:
             problems.add(Problem.GLARE)
-        return FrameAssessment(None, _ordered(problems), brightness=mean, glare_fraction=clipped,
-                               frame_size=frame_size)
+        return FrameAssessment(
+            None, _ordered(problems), brightness=mean, glare_fraction=clipped, frame_size=frame_size
+        )
 
     corners = det.corners
     problems = set()
     fill = area(corners) / float(w * h)
     margin = thr.edge_margin * min(w, h)
-    outside = ((corners[:, 0] < margin) | (corners[:, 0] > w - 1 - margin)
-               | (corners[:, 1] < margin) | (corners[:, 1] > h - 1 - margin)).any()
+    outside = (
+        (corners[:, 0] < margin)
+        | (corners[:, 0] > w - 1 - margin)
+        | (corners[:, 1] < margin)
+        | (corners[:, 1] > h - 1 - margin)
+    ).any()
     if fill < thr.min_fill:
         problems.add(Problem.TOO_FAR)
-    if det.touches_border or outside or (fill >= thr.min_fill and float(det.corner_support.min()) < 0.5):
+    if (
+        det.touches_border
+        or outside
+        or (fill >= thr.min_fill and float(det.corner_support.min()) < 0.5)
+    ):
         problems.add(Problem.CUT_OFF)
     dev, ratio = tilt(corners)
     if dev > thr.max_corner_angle_dev or ratio < thr.min_side_ratio:
@@ -103,15 +118,27 @@ def assess_frame(frame_bgr: np.ndarray, *, thresholds: QualityThresholds | None 
         problems.add(Problem.NOT_STEADY)
     sharp = 1.0 / sigma if math.isfinite(sigma) and sigma > 0 else 0.0
     return FrameAssessment(
-        document=as_quad(corners), problems=_ordered(problems), sharpness=sharp,
-        blur_sigma=sigma if math.isfinite(sigma) else 0.0, brightness=white, glare_fraction=glare,
-        fill_fraction=fill, motion=motion, confidence=det.score, frame_size=frame_size,
-        extras={"corner_angle_dev": dev, "side_ratio": ratio,
-                "corner_support": float(det.corner_support.min())},
+        document=as_quad(corners),
+        problems=_ordered(problems),
+        sharpness=sharp,
+        blur_sigma=sigma if math.isfinite(sigma) else 0.0,
+        brightness=white,
+        glare_fraction=glare,
+        fill_fraction=fill,
+        motion=motion,
+        confidence=det.score,
+        frame_size=frame_size,
+        extras={
+            "corner_angle_dev": dev,
+            "side_ratio": ratio,
+            "corner_support": float(det.corner_support.min()),
+        },
     )
 
 
-def instruction_key(assessment: FrameAssessment, *, steady: bool = False, captured: bool = False) -> str:
+def instruction_key(
+    assessment: FrameAssessment, *, steady: bool = False, captured: bool = False
+) -> str:
     """The i18n key of the one instruction to show now, e.g. "capture.too_far".
 
     The top problem wins; with no problem the citizen is told to hold still until the stability

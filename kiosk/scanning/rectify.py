@@ -21,8 +21,9 @@ def output_size(kind: DocumentKind, landscape: bool) -> tuple[int, int]:
     return (long, short) if landscape else (short, long)
 
 
-def rectify(frame_bgr: np.ndarray, corners: Sequence[Sequence[float]] | np.ndarray,
-            kind: DocumentKind) -> np.ndarray:
+def rectify(
+    frame_bgr: np.ndarray, corners: Sequence[Sequence[float]] | np.ndarray, kind: DocumentKind
+) -> np.ndarray:
     """Warp the quad ``corners`` of ``frame_bgr`` to a flat, upright image of the document.
 
     Output size is the real format at the kind's resolution (cards and passports 300 dpi, pages
@@ -41,4 +42,6 @@ def rectify(frame_bgr: np.ndarray, corners: Sequence[Sequence[float]] | np.ndarr
     # Pixel-centre convention: the outline is the outer boundary of the page, at -0.5 and size-0.5.
     dst = np.float32([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]])
     hmat = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-    return cv2.warpPerspective(frame, hmat, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        frame, hmat, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )

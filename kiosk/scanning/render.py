@@ -26,13 +26,27 @@ def _ascii(text: str) -> str:
     return text.translate(table)
 
 
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float,
-          color: tuple[int, int, int], thickness: int = 1, font: int = FONT) -> None:
+def _text(
+    img: np.ndarray,
+    text: str,
+    org: tuple[int, int],
+    scale: float,
+    color: tuple[int, int, int],
+    thickness: int = 1,
+    font: int = FONT,
+) -> None:
     cv2.putText(img, _ascii(text), org, font, scale, color, thickness, cv2.LINE_AA)
 
 
-def signature(img: np.ndarray, x: int, y: int, w: int, h: int, rng: np.random.Generator,
-              color: tuple[int, int, int] = (120, 40, 20)) -> None:
+def signature(
+    img: np.ndarray,
+    x: int,
+    y: int,
+    w: int,
+    h: int,
+    rng: np.random.Generator,
+    color: tuple[int, int, int] = (120, 40, 20),
+) -> None:
     """A handwritten-looking scribble: a chain of cubic Bézier loops drawn as one polyline."""
     pts: list[np.ndarray] = []
     cursor = np.array([x, y + h * 0.6])
@@ -42,7 +56,9 @@ def signature(img: np.ndarray, x: int, y: int, w: int, h: int, rng: np.random.Ge
         p3 = p0 + np.array([w / 6 * rng.uniform(0.7, 1.3), h * rng.uniform(-0.3, 0.3)])
         p1 = p0 + np.array([w * rng.uniform(-0.05, 0.12), -h * rng.uniform(0.3, 0.8)])
         p2 = p3 + np.array([-w * rng.uniform(-0.05, 0.15), h * rng.uniform(0.3, 0.8)])
-        curve = ((1 - t) ** 3) * p0 + 3 * ((1 - t) ** 2) * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
+        curve = (
+            ((1 - t) ** 3) * p0 + 3 * ((1 - t) ** 2) * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
+        )
         pts.append(curve)
         cursor = p3
     poly = np.concatenate(pts).astype(np.int32)
@@ -66,8 +82,12 @@ def _id_card(seed: int) -> np.ndarray:
     cv2.rectangle(img, (22, 70), (172, 262), (170, 170, 175), -1)
     cv2.circle(img, (97, 140), 38, (120, 120, 130), -1)
     cv2.ellipse(img, (97, 250), (62, 60), 0, 180, 360, (120, 120, 130), -1)
-    rows = [("APELLIDOS / NOMBRES", DEMO_NAME), ("NUMERO", DEMO_ID_NUMBER),
-            ("NACIMIENTO", "01 ENE 1990"), ("NACIONALIDAD", "ECUATORIANA")]
+    rows = [
+        ("APELLIDOS / NOMBRES", DEMO_NAME),
+        ("NUMERO", DEMO_ID_NUMBER),
+        ("NACIMIENTO", "01 ENE 1990"),
+        ("NACIONALIDAD", "ECUATORIANA"),
+    ]
     for i, (label, value) in enumerate(rows):
         y = 86 + i * 48
         _text(img, label, (190, y), 0.4, (110, 80, 40))
@@ -91,15 +111,22 @@ def _passport(seed: int) -> np.ndarray:
     cv2.rectangle(img, (24, 60), (194, 290), (165, 165, 170), -1)
     cv2.circle(img, (109, 145), 44, (115, 115, 125), -1)
     cv2.ellipse(img, (109, 280), (70, 70), 0, 180, 360, (115, 115, 125), -1)
-    fields = [("Apellidos / Surname", "EJEMPLO DEMO"), ("Nombres / Given names", "MARIA"),
-              ("Nacionalidad", "ECUATORIANA"), ("Fecha de nacimiento", "01 ENE 1990"),
-              ("No. pasaporte", "DEMO00000")]
+    fields = [
+        ("Apellidos / Surname", "EJEMPLO DEMO"),
+        ("Nombres / Given names", "MARIA"),
+        ("Nacionalidad", "ECUATORIANA"),
+        ("Fecha de nacimiento", "01 ENE 1990"),
+        ("No. pasaporte", "DEMO00000"),
+    ]
     for i, (label, value) in enumerate(fields):
         y = 76 + i * 44
         _text(img, label, (215, y), 0.42, (100, 70, 40))
         _text(img, value, (215, y + 22), 0.6, (25, 25, 25))
     signature(img, 230, 300, 200, 40, rng, (50, 30, 20))
-    mrz = ["P<ECUEJEMPLO<DEMO<<MARIA<<<<<<<<<<<<<<<<<<<<", "DEMO00000<0ECU9001017F3001012<<<<<<<<<<<<<<00"]
+    mrz = [
+        "P<ECUEJEMPLO<DEMO<<MARIA<<<<<<<<<<<<<<<<<<<<",
+        "DEMO00000<0ECU9001017F3001012<<<<<<<<<<<<<<00",
+    ]
     for i, line in enumerate(mrz):
         _text(img, line, (18, 380 + i * 34), 0.62, (20, 20, 20), 1, FONT_SERIF)
     return img
@@ -167,8 +194,10 @@ def confirmation_sheet(qr_text: str) -> np.ndarray:
     side = min(code.shape[0], 360)
     code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
     x0 = (w - side) // 2
-    img[110:110 + side, x0:x0 + side] = code
-    _text(img, "Presente este codigo en el kiosco del CAU", (60, 110 + side + 40), 0.5, (40, 40, 40))
+    img[110 : 110 + side, x0 : x0 + side] = code
+    _text(
+        img, "Presente este codigo en el kiosco del CAU", (60, 110 + side + 40), 0.5, (40, 40, 40)
+    )
     return img
 
 
@@ -176,13 +205,15 @@ def phone_with_qr(qr_text: str, dark_mode: bool = False) -> np.ndarray:
     """A phone (black bezel, screen) showing the QR; returned with its own dark background."""
     h, w = 640, 320
     img = np.full((h, w, 3), 25, np.uint8)
-    cv2.rectangle(img, (14, 40), (w - 14, h - 40), (250, 250, 250) if not dark_mode else (20, 20, 20), -1)
+    cv2.rectangle(
+        img, (14, 40), (w - 14, h - 40), (250, 250, 250) if not dark_mode else (20, 20, 20), -1
+    )
     fg = (30, 30, 30) if not dark_mode else (230, 230, 230)
     _text(img, "Turno en linea", (40, 90), 0.7, fg, 2)
     code = qr_image(qr_text, box=6, dark=dark_mode)
     side = w - 28 - 24
     code = cv2.resize(code, (side, side), interpolation=cv2.INTER_NEAREST)
-    img[150:150 + side, 26:26 + side] = code
+    img[150 : 150 + side, 26 : 26 + side] = code
     _text(img, "IESS - DEMO", (40, 150 + side + 50), 0.6, fg, 1)
     return img
 
@@ -194,6 +225,7 @@ def document(kind: str, seed: int = 0) -> np.ndarray:
 
 
 # --- backgrounds -------------------------------------------------------------------------------
+
 
 def wood(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -217,7 +249,9 @@ def background(style: str, h: int, w: int, rng: np.random.Generator) -> np.ndarr
         # a soft gradient, like a real light desk under a ceiling lamp.
         level = rng.uniform(200, 222)
         yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-        img = (level - 12 * (xx / w) + 8 * (yy / h))[:, :, None] * np.array([0.99, 1.0, 1.0], np.float32)
+        img = (level - 12 * (xx / w) + 8 * (yy / h))[:, :, None] * np.array(
+            [0.99, 1.0, 1.0], np.float32
+        )
     elif style == "patterned":
         yy, xx = np.mgrid[0:h, 0:w]
         period = int(rng.integers(18, 40))
@@ -232,8 +266,13 @@ def background(style: str, h: int, w: int, rng: np.random.Generator) -> np.ndarr
             color = tuple(int(c) for c in rng.integers(0, 255, 3))
             if rng.random() < 0.5:
                 x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
-                cv2.rectangle(img, (x, y), (x + int(rng.integers(20, 200)), y + int(rng.integers(20, 120))),
-                              color, -1)
+                cv2.rectangle(
+                    img,
+                    (x, y),
+                    (x + int(rng.integers(20, 200)), y + int(rng.integers(20, 120))),
+                    color,
+                    -1,
+                )
             else:
                 p1 = (int(rng.integers(0, w)), int(rng.integers(0, h)))
                 p2 = (int(rng.integers(0, w)), int(rng.integers(0, h)))
@@ -262,7 +301,9 @@ def place(bg: np.ndarray, doc: np.ndarray, quad: np.ndarray, shadow: bool = True
         mask = np.zeros(((y1 - y0) * ss, (x1 - x0) * ss), np.uint8)
         local = (q - [x0, y0] + 0.5) * ss - 0.5
         cv2.fillConvexPoly(mask, np.round(local * 16).astype(np.int32), 255, cv2.LINE_8, shift=4)
-        alpha[y0:y1, x0:x1] = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA) / 255.0
+        alpha[y0:y1, x0:x1] = (
+            cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA) / 255.0
+        )
     # Work only inside the quad's neighbourhood: the rest of the frame is the background.
     bx0, by0 = max(int(x0) - 12, 0), max(int(y0) - 12, 0)
     bx1, by1 = min(int(x1) + 12, size[0]), min(int(y1) + 12, size[1])
@@ -270,8 +311,13 @@ def place(bg: np.ndarray, doc: np.ndarray, quad: np.ndarray, shadow: bool = True
     if bx1 <= bx0 or by1 <= by0:
         return out
     shift = np.array([[1, 0, -bx0], [0, 1, -by0], [0, 0, 1]], np.float64)
-    warped = cv2.warpPerspective(doc, shift @ hmat, (bx1 - bx0, by1 - by0), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    warped = cv2.warpPerspective(
+        doc,
+        shift @ hmat,
+        (bx1 - bx0, by1 - by0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
     region = out[by0:by1, bx0:bx1].astype(np.float32)
     a = alpha[by0:by1, bx0:bx1]
     if shadow:

@@ -29,8 +29,13 @@ class StabilityTracker:
     document) resets it; after capture it stays quiet until the document changes or ``reset()``.
     """
 
-    def __init__(self, thresholds: QualityThresholds | None = None, *,
-                 steady_seconds: float | None = None, max_motion: float | None = None) -> None:
+    def __init__(
+        self,
+        thresholds: QualityThresholds | None = None,
+        *,
+        steady_seconds: float | None = None,
+        max_motion: float | None = None,
+    ) -> None:
         thr = thresholds or QualityThresholds()
         self.steady_seconds = thr.steady_seconds if steady_seconds is None else steady_seconds
         self.max_motion = thr.max_motion if max_motion is None else max_motion
@@ -52,11 +57,16 @@ class StabilityTracker:
             return StabilityState(False, False, 0.0)
         corners = np.asarray(assessment.document, dtype=np.float64)
         size = max(perimeter(corners), 1.0)
-        if self._anchor is not None and np.linalg.norm(corners - self._anchor, axis=1).max() > 0.05 * size:
+        if (
+            self._anchor is not None
+            and np.linalg.norm(corners - self._anchor, axis=1).max() > 0.05 * size
+        ):
             self._fired = False  # moved far: a different document or a new placement
             self._anchor = None
-        moved = (self._last is None
-                 or np.linalg.norm(corners - self._last, axis=1).max() > self.max_motion * size)
+        moved = (
+            self._last is None
+            or np.linalg.norm(corners - self._last, axis=1).max() > self.max_motion * size
+        )
         self._last = corners
         if moved or self._since is None:
             self._since = timestamp

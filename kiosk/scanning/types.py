@@ -96,7 +96,7 @@ class QualityThresholds:
     max_glare_fraction: float = 0.012
     #: grey level counted as clipped.
     glare_level: int = 250
-    #: estimated blur (Gaussian sigma of the document's border, in frame pixels) above which blurred.
+    #: blur (Gaussian sigma of the document's border, frame pixels) above which it is blurred.
     max_blur_sigma: float = 1.9
     #: corner movement between consecutive frames (fraction of the perimeter) that is "not steady".
     max_motion: float = 0.006

@@ -11,7 +11,9 @@ def good_sample() -> Sample:
     return make_sample(1, 11, condition="good", background="wood", kind="letter")
 
 
-def sample(condition: str, background: str = "wood", kind: str = "id_card", index: int = 2) -> Sample:
+def sample(
+    condition: str, background: str = "wood", kind: str = "id_card", index: int = 2
+) -> Sample:
     return make_sample(index, 11, condition=condition, background=background, kind=kind)
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -42,7 +43,7 @@ def test_image_sequence_paced_and_stopped(tmp_path: Path) -> None:
     assert not w.is_alive()
     assert c.status[0] == CameraStatus.OK and c.status[-1] == CameraStatus.STOPPED
     ts = [t for _, t in c.frames]
-    assert all(b > a for a, b in zip(ts, ts[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(ts))
 
 
 def test_missing_device_and_file_report_not_found(tmp_path: Path) -> None:
@@ -95,7 +96,7 @@ def test_reconnects_after_read_failure() -> None:
 def test_switch_source_and_file_source_loops(tmp_path: Path) -> None:
     video = tmp_path / "v.avi"
     wr = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 30.0, (64, 48))
-    for i in range(3):
+    for _ in range(3):
         wr.write(np.full((48, 64, 3), 200, np.uint8))
     wr.release()
     c = Collector()

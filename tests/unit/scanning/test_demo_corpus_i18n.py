@@ -51,6 +51,7 @@ def test_evaluate_runs_and_beats_baseline() -> None:
     engine, base, n = run(24, 3)
     assert np.mean(engine.correct) > np.mean(base.correct)
     import io
+
     out = io.StringIO()
     report(engine, base, n, 3, out)
     text = out.getvalue()

@@ -10,7 +10,9 @@ from kiosk.scanning.corpus import make_sample
 TOKEN = "IESS|CAU-QUITO|2026-11-25|T-0042|sig=Zm9vYmFy"
 
 
-def _scene(doc: np.ndarray, height: float = 0.7, angle: float = 0.0, bg: str = "wood") -> np.ndarray:
+def _scene(
+    doc: np.ndarray, height: float = 0.7, angle: float = 0.0, bg: str = "wood"
+) -> np.ndarray:
     rng = np.random.default_rng(3)
     back = render.background(bg, 720, 1280, rng)
     s = 720 * height / doc.shape[0]

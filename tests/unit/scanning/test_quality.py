@@ -42,9 +42,17 @@ def test_outline_on_every_background(background: str) -> None:
 
 @pytest.mark.parametrize(
     ("condition", "problem"),
-    [("blurred", Problem.BLURRED), ("motion", Problem.BLURRED), ("dark", Problem.TOO_DARK),
-     ("overexposed", Problem.GLARE), ("glare", Problem.GLARE), ("cut_off", Problem.CUT_OFF),
-     ("finger", Problem.CUT_OFF), ("too_far", Problem.TOO_FAR), ("tilted", Problem.TILTED)],
+    [
+        ("blurred", Problem.BLURRED),
+        ("motion", Problem.BLURRED),
+        ("dark", Problem.TOO_DARK),
+        ("overexposed", Problem.GLARE),
+        ("glare", Problem.GLARE),
+        ("cut_off", Problem.CUT_OFF),
+        ("finger", Problem.CUT_OFF),
+        ("too_far", Problem.TOO_FAR),
+        ("tilted", Problem.TILTED),
+    ],
 )
 def test_each_degradation_is_reported(condition: str, problem: Problem) -> None:
     a = assess_frame(sample(condition).frame)
@@ -77,6 +85,7 @@ def test_problems_are_ordered_most_important_first() -> None:
     a = assess_frame(sample("dark", kind="letter", index=7).frame)
     order = [p for p in a.problems]
     from kiosk.scanning.types import PROBLEM_ORDER
+
     assert order == sorted(order, key=PROBLEM_ORDER.index)
 
 

@@ -7,8 +7,15 @@ import numpy as np
 import pypdf
 import pytest
 
-from kiosk.scanning import DocumentKind, EncodingError, FrameError, encode_jpeg, encode_pdf, rectify
-from kiosk.scanning import render
+from kiosk.scanning import (
+    DocumentKind,
+    EncodingError,
+    FrameError,
+    encode_jpeg,
+    encode_pdf,
+    rectify,
+    render,
+)
 from kiosk.scanning.corpus import Sample
 
 from .conftest import sample
@@ -16,8 +23,12 @@ from .conftest import sample
 
 @pytest.mark.parametrize(
     ("kind", "portrait_size"),
-    [(DocumentKind.A4, (1654, 2339)), (DocumentKind.LETTER, (1700, 2200)),
-     (DocumentKind.ID_CARD, (638, 1011)), (DocumentKind.PASSPORT, (1039, 1476))],
+    [
+        (DocumentKind.A4, (1654, 2339)),
+        (DocumentKind.LETTER, (1700, 2200)),
+        (DocumentKind.ID_CARD, (638, 1011)),
+        (DocumentKind.PASSPORT, (1039, 1476)),
+    ],
 )
 def test_output_size_and_orientation(kind: DocumentKind, portrait_size: tuple[int, int]) -> None:
     frame = np.full((720, 1280, 3), 128, np.uint8)
@@ -32,7 +43,9 @@ def test_rectified_content_matches_the_original_document(good_sample: Sample) ->
     original = render.document("letter", 0)
     # Same layout: compare at a common small size (the render seed only changes the signature).
     a = cv2.cvtColor(cv2.resize(page, (150, 212), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
-    b = cv2.cvtColor(cv2.resize(original, (150, 212), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY)
+    b = cv2.cvtColor(
+        cv2.resize(original, (150, 212), interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2GRAY
+    )
     corr = np.corrcoef(a.ravel().astype(float), b.ravel().astype(float))[0, 1]
     assert corr > 0.8
     shuffled = np.corrcoef(a.ravel().astype(float), np.flipud(b).ravel().astype(float))[0, 1]

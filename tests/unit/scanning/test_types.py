@@ -8,9 +8,16 @@ from kiosk.scanning import FrameError, assess_frame, decode_qr, validate_frame
 
 @pytest.mark.parametrize(
     "bad",
-    [None, "frame", np.zeros((0, 0, 3), np.uint8), np.zeros((10, 10, 3), np.uint8),
-     np.zeros((100, 100, 5), np.uint8), np.zeros((4, 100, 100, 3), np.uint8),
-     np.full((100, 100, 3), np.nan, np.float32), np.zeros((100, 100, 3), np.complex64)],
+    [
+        None,
+        "frame",
+        np.zeros((0, 0, 3), np.uint8),
+        np.zeros((10, 10, 3), np.uint8),
+        np.zeros((100, 100, 5), np.uint8),
+        np.zeros((4, 100, 100, 3), np.uint8),
+        np.full((100, 100, 3), np.nan, np.float32),
+        np.zeros((100, 100, 3), np.complex64),
+    ],
 )
 def test_unusable_frames_raise_frame_error(bad: object) -> None:
     with pytest.raises(FrameError):
