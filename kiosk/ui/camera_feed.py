@@ -40,7 +40,7 @@ from kiosk.scanning import (
 
 log = logging.getLogger("kiosk.ui.camera")
 
-PREVIEW_MAX_WIDTH = 960  # enough for a full-screen preview on the kiosk's 1080p panel
+PREVIEW_MAX_WIDTH = 1280  # cap on the preview's width, whatever the display box
 QR_REPEAT_S = 1.0  # the feed itself does not repeat the same QR text more often than this
 
 
@@ -165,6 +165,7 @@ class CameraFeed(QObject):
         self._decode_qr = decode_qr_fn or decode_qr
         self._thresholds = thresholds
         self._preview_max_width = preview_max_width
+        self._display_box: tuple[int, int] | None = None
         self._hold = StabilityTracker(thresholds)
 
         self._lock = threading.Lock()
@@ -326,18 +327,26 @@ class CameraFeed(QObject):
         if post:
             self._post_preview.emit()
 
+    def set_display_size(self, width: int, height: int) -> None:
+        """The preview's on-screen box: frames are scaled to fit it here, on the camera thread,
+        so the UI thread only blits (a scaled drawImage costs it several ms a frame)."""
+        self._display_box = (max(1, width), max(1, height)) if width > 0 and height > 0 else None
+
     def _to_qimage(self, frame: np.ndarray) -> QImage:
         if frame.ndim == 2:
             frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
         h, w = frame.shape[:2]
-        if w > self._preview_max_width:
-            scale = self._preview_max_width / w
-            frame = cv2.resize(frame, (self._preview_max_width, round(h * scale)),
-                               interpolation=cv2.INTER_LINEAR)
-        frame = np.ascontiguousarray(frame[:, :, :3])
-        h, w = frame.shape[:2]
+        box = self._display_box
+        scale = min(box[0] / w, box[1] / h) if box else 1.0
+        scale = min(scale, self._preview_max_width / w)
+        if abs(scale - 1.0) > 1e-3:
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            frame = cv2.resize(frame, size, interpolation=cv2.INTER_LINEAR)
+        # 32-bit BGRA is Qt's native RGB32 layout: painting it needs no per-pixel conversion.
+        bgra = cv2.cvtColor(np.ascontiguousarray(frame[:, :, :3]), cv2.COLOR_BGR2BGRA)
+        h, w = bgra.shape[:2]
         # .copy(): the QImage must own its pixels, the numpy buffer dies with this call.
-        return QImage(frame.data, w, h, frame.strides[0], QImage.Format.Format_BGR888).copy()
+        return QImage(bgra.data, w, h, bgra.strides[0], QImage.Format.Format_RGB32).copy()
 
     # ------------------------------------------------------------------ analysis thread
 

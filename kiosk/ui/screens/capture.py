@@ -154,6 +154,8 @@ class CaptureScreen(Screen):
     def on_enter(self) -> None:
         self._active = True
         self.feed = CameraFeed(self.ctx.services.open_camera, parent=self)
+        self.feed.set_display_size(self.view.width(), self.view.height())
+        self.view.display_resized.connect(self.feed.set_display_size)
         self.feed.frame_ready.connect(self._on_frame)
         self.feed.assessed.connect(self._on_assessed)
         self.feed.capture_ready.connect(self._on_capture_ready)

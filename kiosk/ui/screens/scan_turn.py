@@ -151,6 +151,8 @@ class ScanTurnScreen(Screen):
         self.no_code_button.hide()
         self.ctx.services.camera_scene("turn_phone")
         self.feed = CameraFeed(self.ctx.services.open_camera, parent=self)
+        self.feed.set_display_size(self.view.width(), self.view.height())
+        self.view.display_resized.connect(self.feed.set_display_size)
         self.feed.frame_ready.connect(self.view.set_frame)
         self.feed.qr_found.connect(self._on_qr)
         self.feed.status_changed.connect(self._show_status)

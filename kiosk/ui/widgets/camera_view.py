@@ -9,8 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 OK_COLOUR = QColor("#1fa64a")
@@ -26,7 +35,12 @@ class Tone(StrEnum):
 
 
 class CameraView(QWidget):
-    """Paints the latest preview frame and overlays; fed by CameraFeed.frame_ready."""
+    """Paints the latest preview frame and overlays; fed by CameraFeed.frame_ready.
+
+    `display_resized(w, h)` tells the feed the size to deliver frames at (see set_display_size).
+    """
+
+    display_resized = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -116,6 +130,10 @@ class CameraView(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(960, 540)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.display_resized.emit(self.width(), self.height())
+
     # ------------------------------------------------------------------ painting
 
     def _image_rect(self) -> QRectF:
@@ -136,8 +154,11 @@ class CameraView(QWidget):
                 self._paint_centered(p, self._message, QColor("white"))
                 return
             if self._image is not None and not self._image.isNull():
-                p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-                p.drawImage(target, self._image)
+                if abs(target.width() - self._image.width()) < 1.5:
+                    p.drawImage(target.topLeft(), self._image)  # already display-sized: blit
+                else:
+                    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                    p.drawImage(target, self._image)
                 self.frames_painted += 1
             if self._guide_aspect:
                 self._paint_guide(p, target)

@@ -86,7 +86,8 @@ def test_stop_joins_both_threads_and_can_be_called_twice(qtbot: Any, feeds: Any)
 
 def test_preview_is_a_downscaled_copy(qtbot: Any, feeds: Any) -> None:
     frame = GOOD.copy()
-    feed = feeds(ArraySource([frame]), preview_max_width=640)
+    feed = feeds(ArraySource([frame]))
+    feed.set_display_size(640, 480)  # fits by width: 640×360
     images: list[Any] = []
     feed.frame_ready.connect(lambda image, a: images.append(image))
     feed.start_qr()
