@@ -95,7 +95,7 @@ def _admin_token(args: argparse.Namespace) -> str:
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_urlsafe(32))
         print(f"admin token written to {path}", flush=True)
-    return path.read_text().strip()
+    return str(path.read_text().strip())
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -40,7 +40,7 @@ def order_by(policy: QueuePolicy, now: datetime) -> list[ColumnElement[Any]]:
         keys.append(
             case((Ticket.kind == "appointment", 0), (Ticket.issued_at <= cutoff, 0), else_=1)
         )
-    keys += [Ticket.issued_at, Ticket.ticket_id]
+    keys += [Ticket.issued_at.expression, Ticket.ticket_id.expression]
     return keys
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,12 @@ from kiosk.central.models import Conflict, Document, SyncEvent, Ticket, TurnChec
 from kiosk.central.timeutil import parse_iso, utcnow
 
 log = logging.getLogger("kiosk.central.sync")
+
+# Core tables, for bulk statements (typed once here rather than cast at every use)
+EVENTS: Table = SyncEvent.__table__  # type: ignore[assignment]
+TICKETS: Table = Ticket.__table__  # type: ignore[assignment]
+CHECKINS: Table = TurnCheckin.__table__  # type: ignore[assignment]
+DOCUMENTS: Table = Document.__table__  # type: ignore[assignment]
 
 EVENT_TYPES = ("ticket_issued", "print_status")
 CONTENT_TYPES = ("image/jpeg", "application/pdf")
@@ -65,7 +71,7 @@ def parse_envelope(body: Any, max_events: int) -> list[dict[str, Any]]:
     """Structural checks of the whole request; raise BatchError (422) before touching the db."""
     if not isinstance(body, dict) or not isinstance(body.get("events"), list):
         raise BatchError('expected {"events": [...]}')
-    events = body["events"]
+    events: list[dict[str, Any]] = body["events"]
     if len(events) > max_events:
         raise OverflowError(f"at most {max_events} events per request")
     for i, e in enumerate(events):
@@ -171,7 +177,7 @@ def apply_batch(
         r[0]
         for r in insert_ignore(
             session,
-            SyncEvent.__table__,  # type: ignore[arg-type]
+            EVENTS,
             [
                 {
                     "event_id": ev.event_id,
@@ -198,7 +204,7 @@ def apply_batch(
         r[0]
         for r in insert_ignore(
             session,
-            Ticket.__table__,  # type: ignore[arg-type]
+            TICKETS,
             [_ticket_row(ev.payload, now) for _, ev in issued],
             ["ticket_id"],
         )
@@ -224,7 +230,7 @@ def apply_batch(
             (r[0], r[1])
             for r in insert_ignore(
                 session,
-                TurnCheckin.__table__,  # type: ignore[arg-type]
+                CHECKINS,
                 [
                     {
                         "turn_id": ev.payload["turn_id"],
@@ -245,11 +251,14 @@ def apply_batch(
             if (ev.payload["turn_id"], ev.payload["ticket_id"]) in claimed:
                 results[i] = EventResult(ev.event_id, "accepted")
         if conflicts:
-            firsts = dict(
-                session.query(TurnCheckin.turn_id, TurnCheckin.ticket_id)
-                .filter(TurnCheckin.turn_id.in_({ev.payload["turn_id"] for _, ev in conflicts}))
-                .all()
-            )
+            firsts: dict[str, str] = {
+                turn: ticket
+                for turn, ticket in session.execute(
+                    select(TurnCheckin.turn_id, TurnCheckin.ticket_id).where(
+                        TurnCheckin.turn_id.in_({ev.payload["turn_id"] for _, ev in conflicts})
+                    )
+                )
+            }
             for i, ev in conflicts:
                 tid = ev.payload["ticket_id"]
                 session.add(
@@ -287,14 +296,14 @@ def apply_batch(
         for d in ev.payload.get("documents", [])
     ]
     docs.sort(key=lambda d: d["document_id"])
-    insert_ignore(session, Document.__table__, docs, ["document_id"])  # type: ignore[arg-type]
+    insert_ignore(session, DOCUMENTS, docs, ["document_id"])
 
     prints = [(i, ev) for i, ev in fresh if ev.type == "print_status"]
     if prints:
         session.connection().execute(
-            update(Ticket.__table__)
-            .where(Ticket.__table__.c.ticket_id == bindparam("tid"))
-            .where(Ticket.__table__.c.kiosk_id == kiosk_id)
+            update(TICKETS)
+            .where(TICKETS.c.ticket_id == bindparam("tid"))
+            .where(TICKETS.c.kiosk_id == kiosk_id)
             .values(printed=bindparam("p"), print_detail=bindparam("d")),
             [
                 {
@@ -310,8 +319,8 @@ def apply_batch(
 
     if relabel:
         session.connection().execute(
-            update(SyncEvent.__table__)
-            .where(SyncEvent.__table__.c.event_id == bindparam("eid"))
+            update(EVENTS)
+            .where(EVENTS.c.event_id == bindparam("eid"))
             .values(status=bindparam("st")),
             [{"eid": k, "st": v} for k, v in relabel.items()],
         )
