@@ -651,22 +651,28 @@ class KioskStore:
     def mark_acked(
         self, s: Session, event_ids: Iterable[str], status: AckStatus = "accepted"
     ) -> None:
+        """The central answered for these events; ticket_issued also marks its ticket synced.
+        Set-based (two UPDATEs per chunk): a drained backlog acks hundreds of events at once."""
         ids = list(event_ids)
-        if not ids:
-            return
         now = self._clock.now()
-        rows = s.scalars(select(m.OutboxEvent).where(m.OutboxEvent.event_id.in_(ids))).all()
-        for r in rows:
-            if r.state == "acked":
-                continue
-            r.state = "acked"
-            r.acked_at = now
-            r.ack_status = status
-            r.last_error = None
-            if r.type == "ticket_issued":
+        for i in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ids[i : i + 500]
+            tickets = s.scalars(
+                select(m.OutboxEvent.aggregate_id).where(
+                    m.OutboxEvent.event_id.in_(chunk),
+                    m.OutboxEvent.type == "ticket_issued",
+                    m.OutboxEvent.state != "acked",
+                )
+            ).all()
+            s.execute(
+                update(m.OutboxEvent)
+                .where(m.OutboxEvent.event_id.in_(chunk), m.OutboxEvent.state != "acked")
+                .values(state="acked", acked_at=now, ack_status=status, last_error=None)
+            )
+            if tickets:
                 s.execute(
                     update(m.Ticket)
-                    .where(m.Ticket.ticket_id == r.aggregate_id, m.Ticket.synced_at.is_(None))
+                    .where(m.Ticket.ticket_id.in_(tickets), m.Ticket.synced_at.is_(None))
                     .values(synced_at=now)
                 )
 
@@ -675,17 +681,18 @@ class KioskStore:
         self, s: Session, event_ids: Iterable[str], error: str, next_attempt_at: datetime
     ) -> None:
         ids = list(event_ids)
-        if not ids:
-            return
-        s.execute(
-            update(m.OutboxEvent)
-            .where(m.OutboxEvent.event_id.in_(ids), m.OutboxEvent.state == "pending")
-            .values(
-                attempts=m.OutboxEvent.attempts + 1,
-                last_error=error,
-                next_attempt_at=next_attempt_at,
+        for i in range(0, len(ids), 500):
+            s.execute(
+                update(m.OutboxEvent)
+                .where(
+                    m.OutboxEvent.event_id.in_(ids[i : i + 500]), m.OutboxEvent.state == "pending"
+                )
+                .values(
+                    attempts=m.OutboxEvent.attempts + 1,
+                    last_error=error,
+                    next_attempt_at=next_attempt_at,
+                )
             )
-        )
 
     @_transaction
     def mark_dead(self, s: Session, event_id: str, reason: str) -> None:

@@ -8,6 +8,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
+from kiosk.domain.ports import Clock
 from kiosk.domain.records import CapturedDocument, CompletedVisit
 
 ECUADOR = timezone(timedelta(hours=-5), "ECT")
@@ -58,7 +59,7 @@ def captured(
 
 
 def make_visit(
-    clock: FakeClock,
+    clock: Clock,
     *,
     visit_id: str | None = None,
     letter: str = "G",

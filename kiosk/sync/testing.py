@@ -9,8 +9,10 @@ tests/integration/test_sync_faults.py.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,6 +41,9 @@ class FakeCentralState:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes; with Nagle on, the body waits for the client's
+    # delayed ACK (40 ms on Linux) on every reply
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests fail on noise
         return
@@ -189,3 +194,139 @@ class FakeCentral:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class CutProxy:
+    """A loopback TCP proxy that can cut a connection after the request went through but before
+    the reply comes back: the central applied the batch, the kiosk never heard it did.
+
+    `cut_replies = n` swallows the next n replies (the connection is closed instead).
+    `blackhole = True` accepts connections and closes them at once (link down).
+    """
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.cut_replies = 0
+        self.cuts = 0
+        self.blackhole = False
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self._sockets: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
+        self._closing = threading.Event()
+        self._acceptor = threading.Thread(target=self._accept_loop, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._listener.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> CutProxy:
+        self._acceptor.start()
+        return self
+
+    def __enter__(self) -> CutProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        self._closing.set()
+        self._acceptor.join(5)
+        self._listener.close()
+        with self._lock:
+            socks = list(self._sockets)
+        for s in socks:
+            _close(s)
+        for t in self._threads:
+            t.join(5)
+
+    def _take_cut(self) -> bool:
+        with self._lock:
+            if self.cut_replies > 0:
+                self.cut_replies -= 1
+                self.cuts += 1
+                return True
+            return False
+
+    def _accept_loop(self) -> None:
+        while not self._closing.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if self.blackhole:
+                _close(conn)
+                continue
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            self._threads.append(t)
+            t.start()
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=5)
+        except OSError:
+            _close(client)
+            return
+        with self._lock:
+            self._sockets.update((client, upstream))
+        upstream.settimeout(None)
+        pump = threading.Thread(target=self._pump, args=(client, upstream, False), daemon=True)
+        pump.start()
+        self._pump(upstream, client, True)
+        pump.join(5)
+        with self._lock:
+            self._sockets.difference_update((client, upstream))
+
+    def _pump(self, src: socket.socket, dst: socket.socket, replies: bool) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if replies and self._take_cut():
+                    break  # the request was processed; drop its reply and the connection
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(src)
+            _close(dst)
+
+
+def _close(s: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        s.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        s.close()
+
+
+def central_db_view(db_path: str, kiosk_id: str) -> dict[str, Any]:
+    """What the central service's SQLite database holds for one kiosk (read-only), to check
+    exactly-once from the outside: events by id, tickets, documents."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=10)
+    try:
+        events = conn.execute(
+            "SELECT event_id, status FROM sync_events WHERE kiosk_id = ?", (kiosk_id,)
+        ).fetchall()
+        tickets = conn.execute(
+            "SELECT ticket_id, number, printed FROM tickets WHERE kiosk_id = ?", (kiosk_id,)
+        ).fetchall()
+        docs = conn.execute(
+            "SELECT document_id, sha256, uploaded_at IS NOT NULL FROM documents WHERE kiosk_id = ?",
+            (kiosk_id,),
+        ).fetchall()
+    finally:
+        conn.close()
+    return {
+        "event_ids": [e[0] for e in events],
+        "event_status": dict(events),
+        "tickets": {t[0]: (t[1], t[2]) for t in tickets},
+        "documents": {d[0]: (d[1], bool(d[2])) for d in docs},
+    }

@@ -12,13 +12,20 @@ import logging
 import random
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from kiosk.domain.ports import Clock, SyncHealth
-from kiosk.store import DocumentUnreadableError, KioskStore, PendingEvent, StoreError
+from kiosk.store import (
+    DocumentUnreadableError,
+    KioskStore,
+    PendingDocument,
+    PendingEvent,
+    StoreError,
+)
 from kiosk.store.vault import atomic_write
 from kiosk.sync.client import (
     CentralAuthError,
@@ -76,6 +83,7 @@ class SyncWorker:
         trust_list_interval: float = 3600.0,
         trust_list_path: Path | None = None,
         document_batch: int = 20,
+        upload_concurrency: int = 4,
         status_provider: Callable[[], Mapping[str, str]] | None = None,
         version: str = "",
     ) -> None:
@@ -93,6 +101,7 @@ class SyncWorker:
         self._trust_interval = trust_list_interval
         self.trust_list_path = trust_list_path or store.data_dir / TRUST_LIST_FILE
         self._document_batch = document_batch
+        self._upload_concurrency = max(1, upload_concurrency)
         self._status_provider = status_provider
         self._version = version
 
@@ -248,39 +257,50 @@ class SyncWorker:
         return None
 
     def _upload_documents(self) -> tuple[int, str | None]:
-        uploaded = 0
-        for doc in self._store.pending_documents(self._document_batch):
-            try:
-                data = self._store.read_document(doc.document_id)
-            except DocumentUnreadableError as exc:
-                log.error("sync: document %s unreadable, not uploaded", doc.document_id)
-                self._store.mark_document_failed(doc.document_id, str(exc))
-                continue
-            try:
-                self._client.upload_document(
-                    doc.document_id,
-                    data,
-                    doc.content_type,
-                    doc.sha256,
-                    doc.ticket_id,
-                    doc.requirement_id,
-                )
-            except CentralAuthError as exc:
-                message = f"central refused the kiosk credential (HTTP {exc.status_code})"
-                self._failed(message)
-                return uploaded, message
-            except CentralUnavailable as exc:
-                message = f"central unavailable: {exc}"
-                self._failed(message)
-                return uploaded, message
-            except CentralRejected as exc:
-                self._store.mark_document_failed(
-                    doc.document_id, f"HTTP {exc.status_code}: {exc.message}"
-                )
-                continue
-            self._store.mark_document_uploaded(doc.document_id)
-            uploaded += 1
-        return uploaded, None
+        """Upload one batch of pending documents, a few at a time (uploads are latency-bound)."""
+        docs = self._store.pending_documents(self._document_batch)
+        if not docs:
+            return 0, None
+        if self._upload_concurrency == 1 or len(docs) == 1:
+            outcomes = [self._upload_one(d) for d in docs]
+        else:
+            workers = min(self._upload_concurrency, len(docs))
+            with ThreadPoolExecutor(workers, thread_name_prefix="kiosk-upload") as pool:
+                outcomes = list(pool.map(self._upload_one, docs))
+        errors = [o for o in outcomes if isinstance(o, str)]
+        if errors:
+            self._failed(errors[0])
+        return sum(o is True for o in outcomes), (errors[0] if errors else None)
+
+    def _upload_one(self, doc: PendingDocument) -> bool | str:
+        """True if uploaded, False if given up on (flagged for staff), or the error message
+        when the central is unavailable (to retry later)."""
+        try:
+            data = self._store.read_document(doc.document_id)
+        except DocumentUnreadableError as exc:
+            log.error("sync: document %s unreadable, not uploaded", doc.document_id)
+            self._store.mark_document_failed(doc.document_id, str(exc))
+            return False
+        try:
+            self._client.upload_document(
+                doc.document_id,
+                data,
+                doc.content_type,
+                doc.sha256,
+                doc.ticket_id,
+                doc.requirement_id,
+            )
+        except CentralAuthError as exc:
+            return f"central refused the kiosk credential (HTTP {exc.status_code})"
+        except CentralUnavailable as exc:
+            return f"central unavailable: {exc}"
+        except CentralRejected as exc:
+            self._store.mark_document_failed(
+                doc.document_id, f"HTTP {exc.status_code}: {exc.message}"
+            )
+            return False
+        self._store.mark_document_uploaded(doc.document_id)
+        return True
 
     # ------------------------------------------------------------ trust list and heartbeat
 
@@ -289,7 +309,7 @@ class SyncWorker:
         try:
             trust = self._client.trust_list()
         except (CentralUnavailable, CentralRejected) as exc:
-            log.warning("sync: trust list not refreshed: %s", exc)
+            log.info("sync: trust list not refreshed: %s", exc)  # offline is normal
             return False
         data = json.dumps(trust, indent=1, sort_keys=True).encode()
         atomic_write(self.trust_list_path, data, mode=0o644)
@@ -313,7 +333,7 @@ class SyncWorker:
         try:
             reply = self._client.heartbeat(payload)
         except (CentralUnavailable, CentralRejected) as exc:
-            log.warning("sync: heartbeat failed: %s", exc)
+            log.info("sync: heartbeat failed: %s", exc)
             self._failed(f"heartbeat failed: {exc}")
             return False
         with self._state_lock:
