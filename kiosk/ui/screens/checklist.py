@@ -56,7 +56,9 @@ class ChecklistScreen(Page):
         self.title.setText(t("ui.checklist_title"))
         self.subtitle.setText(flow.tramite.name)
         for item in flow.checklist():
-            self.items.addWidget(self._item(item))
+            frame = self._item(item)
+            self.items.addWidget(frame)
+            frame.show()
         self.items.addStretch(1)
         self.notes.setText(t("ui.checklist_rejected"))
         self.missing.setText(t("ui.checklist_missing"))

@@ -55,6 +55,7 @@ class QuestionsScreen(Page):
             b = button(text, "", name=f"option_{value}")
             b.clicked.connect(lambda _=False, qid=question.id, v=value: self._answer(qid, v))
             self.options.addWidget(b)
+            b.show()  # at once, not on the next event-loop turn (a fast tap must find it)
             self.option_buttons[value] = b
         self.detail.setVisible(bool(self.detail.text()))
 

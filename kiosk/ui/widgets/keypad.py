@@ -69,6 +69,7 @@ class Keypad(QWidget):
             item = self._grid.takeAt(0)
             widget = item.widget()
             if widget is not None and widget not in (self.delete_button, self.ok_button):
+                widget.hide()
                 widget.deleteLater()
         self.keys: dict[str, QPushButton] = {}
         rows = ALPHA_ROWS if self._alpha else DIGIT_ROWS
@@ -94,6 +95,8 @@ class Keypad(QWidget):
         else:
             self._grid.addWidget(self.delete_button, last - 1, 14, 1, 6)
             self._grid.addWidget(self.ok_button, last, 0, 1, width)
+        for key in [*self.keys.values(), self.delete_button, self.ok_button]:
+            key.show()  # now, not on the next event-loop turn
         for c in range(self._grid.columnCount()):
             self._grid.setColumnStretch(c, 1)
 
