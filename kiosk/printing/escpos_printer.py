@@ -414,9 +414,14 @@ class EscPosPrinter:
             return PrinterStatus(PrinterState.READY, "status queries disabled")
         try:
             _drain(dev)
-            answers = [self._ask(dev, n) for n in (1, 2, 3, 4)]
+            answers: list[int | None] = []
+            for n in (1, 2, 3, 4):
+                answers.append(self._ask(dev, n))
+                if answers[0] is None:
+                    break  # mute printer: one timeout is enough, not four
         except (OSError, TimeoutError) as exc:
             return PrinterStatus(PrinterState.OFFLINE, f"status query failed: {exc}")
+        answers += [None] * (4 - len(answers))
         return interpret_status(RawStatus(*answers))
 
     def _ask(self, dev: Any, n: int) -> int | None:

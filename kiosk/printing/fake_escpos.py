@@ -8,8 +8,10 @@ The parser turns the recorded bytes back into text lines, QR payloads, raster im
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -327,7 +329,7 @@ class FakeNetworkPrinter(PrinterEmulator):
         self.connections = 0
         self._stop = threading.Event()
         self._server = socket.create_server((host, port))
-        self._server.settimeout(0.05)
+        self._accept_lock = threading.Lock()
         self.host, self.port = self._server.getsockname()[:2]
         self._threads: list[threading.Thread] = []
         self._accept_thread = threading.Thread(target=self._accept, daemon=True)
@@ -347,21 +349,46 @@ class FakeNetworkPrinter(PrinterEmulator):
     def __enter__(self) -> FakeNetworkPrinter:
         return self.start()
 
+    def wait_closed(self, timeout: float = 2.0) -> None:
+        """Wait until every client has hung up and its bytes are recorded (a client that
+        does not wait for status answers may close before the server has read everything)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._accept_lock:
+                pending = select.select([self._server], [], [], 0)[0]
+                busy = any(t.is_alive() for t in self._threads)
+            if not pending and not busy:
+                return
+            time.sleep(0.01)
+
+    def job_bytes(self) -> bytes:
+        self.wait_closed()
+        return super().job_bytes()
+
+    def parsed(self) -> ParsedJob:
+        self.wait_closed()
+        return super().parsed()
+
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def _accept(self) -> None:
         while not self._stop.is_set():
-            try:
-                conn, _ = self._server.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self.connections += 1
-            thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
-            self._threads.append(thread)
-            thread.start()
+            # select + accept + registration under one lock, so wait_closed() never sees a
+            # connection that is neither pending nor registered.
+            with self._accept_lock:
+                try:
+                    ready, _, _ = select.select([self._server], [], [], 0.02)
+                    if not ready:
+                        continue
+                    conn, _ = self._server.accept()
+                except OSError:
+                    return
+                self.connections += 1
+                thread = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+                self._threads.append(thread)
+                thread.start()
+            time.sleep(0)  # let wait_closed() take the lock between rounds
 
     def _serve(self, conn: socket.socket) -> None:
         session = self.session()
