@@ -65,15 +65,16 @@ def good_document_frame(kind: str = "id_card") -> np.ndarray:
 
 
 def degraded_frame(condition: str) -> np.ndarray:
-    return corpus.make_sample(1, seed=7, condition=condition, background="dark",
-                              kind="id_card").frame
+    return corpus.make_sample(
+        1, seed=7, condition=condition, background="dark", kind="id_card"
+    ).frame
 
 
 def qr_frame(text: str = QR_TEXT) -> np.ndarray:
     frame = np.full((720, 1280, 3), 60, np.uint8)
     phone = render.phone_with_qr(text)
     h, w = phone.shape[:2]
-    frame[40:40 + h, 480:480 + w] = phone
+    frame[40 : 40 + h, 480 : 480 + w] = phone
     return frame
 
 
@@ -103,15 +104,17 @@ class CameraServices(FakeServices):
         self.cameras.append(source)
         return source
 
-    def make_document(self, item: ChecklistItem, frame_bgr: np.ndarray,
-                      corners: tuple[tuple[float, float], ...]) -> CapturedDocument:
+    def make_document(
+        self, item: ChecklistItem, frame_bgr: np.ndarray, corners: tuple[tuple[float, float], ...]
+    ) -> CapturedDocument:
         self.make_threads.append(threading.current_thread().name)
         self.made.append((item.id, frame_bgr.shape))
         if self.fail_make > 0:
             self.fail_make -= 1
             raise EncodingError("cannot fit 1 MB legibly (test)")
         kind = {"id_card": DocumentKind.ID_CARD, "passport": DocumentKind.PASSPORT}.get(
-            item.requirement.document.value, DocumentKind.A4)
+            item.requirement.document.value, DocumentKind.A4
+        )
         data = encode_jpeg(rectify(frame_bgr, corners, kind))
         return CapturedDocument(item.id, "image/jpeg", data, hashlib.sha256(data).hexdigest())
 
@@ -236,8 +239,11 @@ class StallMeter:
 
 
 def _no_camera_threads() -> bool:
-    return not [t for t in threading.enumerate()
-                if t.name in ("camera-worker", "kiosk-analysis") and t.is_alive()]
+    return not [
+        t
+        for t in threading.enumerate()
+        if t.name in ("camera-worker", "kiosk-analysis") and t.is_alive()
+    ]
 
 
 # --------------------------------------------------------------------------- scan turn
@@ -305,7 +311,8 @@ def test_no_code_after_30_seconds_offers_the_walk_in_way(qtbot: Any, host_for: A
 
 
 def test_steady_good_documents_are_captured_automatically_until_review(
-        qtbot: Any, host_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot: Any, host_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(capture_module, "CONFIRM_MS", 300)
     host = host_for([good_document_frame()])
     host.walk_in_to_capture()
@@ -313,7 +320,8 @@ def test_steady_good_documents_are_captured_automatically_until_review(
     first = host.flow.current_capture()
     assert first is not None and first.id == "cedula"
     assert host.capture.title.text() == host.ctx.t(
-        "scan.capture_title", number=1, total=2, name=first.requirement.name)
+        "scan.capture_title", number=1, total=2, name=first.requirement.name
+    )
     with StallMeter() as meter:
         qtbot.waitUntil(lambda: host.capture.state is CaptureState.CONFIRM, timeout=8000)
         qtbot.waitUntil(lambda: host.flow.capture_id == "solicitud", timeout=5000)
@@ -334,7 +342,8 @@ def test_steady_good_documents_are_captured_automatically_until_review(
 
 def test_preview_shows_frames_with_the_outline(qtbot: Any, host_for: Any) -> None:
     host = host_for([good_document_frame()])
-    host.walk_in_to_capture()
+    with qtbot.waitSignal(host.capture.citizen_active, timeout=5000):  # keeps idle away
+        host.walk_in_to_capture()
     view = host.capture.view
     qtbot.waitUntil(lambda: view.has_frame() and view._outline is not None, timeout=5000)
     # Delivered at the view's size (scaled on the camera thread), so painting is a plain blit.
@@ -344,10 +353,12 @@ def test_preview_shows_frames_with_the_outline(qtbot: Any, host_for: Any) -> Non
     assert view.frames_painted >= 1
 
 
-@pytest.mark.parametrize(("condition", "key"), [("blurred", "capture.blurred"),
-                                                 ("dark", "capture.too_dark")])
+@pytest.mark.parametrize(
+    ("condition", "key"), [("blurred", "capture.blurred"), ("dark", "capture.too_dark")]
+)
 def test_a_bad_sequence_never_auto_captures_and_says_why(
-        qtbot: Any, host_for: Any, condition: str, key: str) -> None:
+    qtbot: Any, host_for: Any, condition: str, key: str
+) -> None:
     host = host_for([degraded_frame(condition)])
     host.walk_in_to_capture()
     expected = host.ctx.t(key)
@@ -364,8 +375,9 @@ def test_a_bad_sequence_never_auto_captures_and_says_why(
     assert host.services.made == []
 
 
-def test_manual_photo_of_an_acceptable_frame(qtbot: Any, host_for: Any,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manual_photo_of_an_acceptable_frame(
+    qtbot: Any, host_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(capture_module, "CONFIRM_MS", 100)
     host = host_for([good_document_frame()])
     host.walk_in_to_capture()
@@ -378,7 +390,8 @@ def test_manual_photo_of_an_acceptable_frame(qtbot: Any, host_for: Any,
 
 
 def test_make_document_failure_shows_a_message_and_retry(
-        qtbot: Any, host_for: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    qtbot: Any, host_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(capture_module, "CONFIRM_MS", 100)
     host = host_for([good_document_frame()])
     host.services.fail_make = 1
@@ -402,8 +415,7 @@ def test_i_dont_have_this_document(qtbot: Any, host_for: Any) -> None:
 
 
 @pytest.mark.allow_log_warnings  # the camera worker logs the missing source
-def test_camera_not_found_shows_a_clear_message(qtbot: Any, host_for: Any,
-                                                tmp_path: Path) -> None:
+def test_camera_not_found_shows_a_clear_message(qtbot: Any, host_for: Any, tmp_path: Path) -> None:
     host = host_for([empty_frame()])
     host.services.frames = [tmp_path / "no-such-camera.png"]
     host.walk_in_to_capture()
@@ -426,19 +438,20 @@ def _real_jpeg(requirement_id: str) -> CapturedDocument:
 
 def _pdf(requirement_id: str) -> CapturedDocument:
     data = b"%PDF-1.4 test"
-    return CapturedDocument(requirement_id, "application/pdf", data,
-                            hashlib.sha256(data).hexdigest())
+    return CapturedDocument(
+        requirement_id, "application/pdf", data, hashlib.sha256(data).hexdigest()
+    )
 
 
-def test_review_shows_thumbnails_and_retake_goes_back_to_capture(
-        qtbot: Any, host_for: Any) -> None:
+def test_review_shows_thumbnails_and_retake_goes_back_to_capture(qtbot: Any, host_for: Any) -> None:
     host = host_for([empty_frame()])
     host.walk_in_to_review({"cedula": _real_jpeg("cedula"), "solicitud": _pdf("solicitud")})
     assert host.current is host.review
     cards = host.review.cards
     assert set(cards) == {"cedula", "solicitud"}
-    qtbot.waitUntil(lambda: all(not c.image.pixmap().isNull() for c in cards.values()),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: all(not c.image.pixmap().isNull() for c in cards.values()), timeout=5000
+    )
     summary = host.review.summary.text()
     assert host.ctx.t("review.walk_in") in summary
     assert host.ctx.t("review.identity", digits=VALID_CEDULA[-2:]) in summary
@@ -458,8 +471,9 @@ def test_store_failure_on_confirm_keeps_every_capture(qtbot: Any, host_for: Any)
     host.review.confirm_button.click()
     assert host.review.status.text() == host.ctx.t("review.saving")
     assert not host.review.confirm_button.isEnabled()
-    qtbot.waitUntil(lambda: host.review.status.text() == host.ctx.t("review.store_failed"),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: host.review.status.text() == host.ctx.t("review.store_failed"), timeout=5000
+    )
     assert host.flow.step is Step.REVIEW
     assert set(host.flow.visit.captures if host.flow.visit else {}) == {"cedula", "solicitud"}
     assert host.review.confirm_button.isEnabled()

@@ -24,8 +24,11 @@ from tests.e2e.test_camera_screens import (
 
 
 def _camera_threads() -> list[str]:
-    return [t.name for t in threading.enumerate()
-            if t.name in ("camera-worker", "kiosk-analysis") and t.is_alive()]
+    return [
+        t.name
+        for t in threading.enumerate()
+        if t.name in ("camera-worker", "kiosk-analysis") and t.is_alive()
+    ]
 
 
 def _walk_in_to_capture(flow: Any) -> None:
@@ -42,8 +45,9 @@ def _walk_in_to_capture(flow: Any) -> None:
 
 
 def test_turn_scan_in_the_window(qtbot: Any, make_window: Any, tmp_path: Path) -> None:
-    services = CameraServices(_frame_files(tmp_path, "qr", [qr_frame()]),
-                              decisions=[decision(TurnOutcome.OK)])
+    services = CameraServices(
+        _frame_files(tmp_path, "qr", [qr_frame()]), decisions=[decision(TurnOutcome.OK)]
+    )
     window = make_window(svc=services)
     window.flow.start_with_turn()
     assert window.current_name() == "scan_turn"
@@ -53,8 +57,9 @@ def test_turn_scan_in_the_window(qtbot: Any, make_window: Any, tmp_path: Path) -
     assert _camera_threads() == []
 
 
-def test_capture_to_receipt_in_the_window(qtbot: Any, make_window: Any, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_capture_to_receipt_in_the_window(
+    qtbot: Any, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(capture_module, "CONFIRM_MS", 300)
     services = CameraServices(_frame_files(tmp_path, "doc", [good_document_frame()]))
     window = make_window(svc=services)
@@ -64,8 +69,9 @@ def test_capture_to_receipt_in_the_window(qtbot: Any, make_window: Any, tmp_path
         qtbot.waitUntil(lambda: window.flow.step is Step.REVIEW, timeout=15000)
     assert window.current_name() == "review"
     review = window.screen("review")
-    qtbot.waitUntil(lambda: all(not c.image.pixmap().isNull() for c in review.cards.values()),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: all(not c.image.pixmap().isNull() for c in review.cards.values()), timeout=5000
+    )
     review.confirm_button.click()
     qtbot.waitUntil(lambda: window.flow.step is Step.RECEIPT, timeout=5000)
     assert review.cards == {}
@@ -83,3 +89,17 @@ def test_the_shared_fake_camera_works_too(qtbot: Any, make_window: Any) -> None:
     qtbot.waitUntil(view.has_frame, timeout=5000)
     window.flow.cancel()
     assert _camera_threads() == []
+
+
+def test_language_switch_retranslates_the_capture_screen(qtbot: Any, make_window: Any,
+                                                          tmp_path: Path) -> None:
+    services = CameraServices(_frame_files(tmp_path, "doc", [good_document_frame()]))
+    services.fail_make = 10**6  # stay on the first document
+    window = make_window(svc=services)
+    _walk_in_to_capture(window.flow)
+    capture = window.screen("capture")
+    assert capture.take_button.text() == "Tomar foto"
+    window.set_language("en")
+    assert capture.take_button.text() == "Take photo"
+    assert capture.title.text().startswith("Document 1 of 2")
+    window.flow.cancel()

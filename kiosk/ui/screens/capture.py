@@ -11,7 +11,7 @@ import logging
 from enum import StrEnum
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -45,6 +45,7 @@ SCENES: dict[DocumentType, tuple[str, DocumentKind]] = {
 # images. Tilt is corrected by rectification and a still-enough hand is fine.
 BLOCKING = frozenset({Problem.NO_DOCUMENT, Problem.CUT_OFF, Problem.TOO_FAR, Problem.TOO_DARK,
                       Problem.GLARE, Problem.BLURRED})
+ACTIVITY_EVERY_S = 2.0
 FLASH_MS = 180
 CONFIRM_MS = 1200
 
@@ -59,6 +60,10 @@ class CaptureState(StrEnum):
 class CaptureScreen(Screen):
     name = "capture"
 
+    #: The camera sees the citizen's document: they are there although they touch nothing (the
+    #: window may feed this to its idle watcher so "¿Sigue ahí?" does not interrupt a capture).
+    citizen_active = Signal()
+
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
         self.feed: CameraFeed | None = None
@@ -68,6 +73,7 @@ class CaptureScreen(Screen):
         self._active = False
         self._generation = 0
         self._assessment: FrameAssessment | None = None
+        self._last_activity = -1e9
 
         self.title = QLabel(wordWrap=True)
         self.title.setProperty("role", "title")
@@ -241,6 +247,8 @@ class CaptureScreen(Screen):
         if self.state is not CaptureState.LIVE:
             return
         self._assessment = assessment
+        if assessment.document is not None:
+            self._activity()
         key = instruction_key(assessment, steady=progress >= 1.0)
         tone = Tone.OK if assessment.ok else Tone.PROBLEM
         self.view.set_instruction(self._text(key), tone)
@@ -263,6 +271,12 @@ class CaptureScreen(Screen):
             self.view.set_message(t("scan.camera_reconnecting"))
         else:
             self.view.set_message("")
+
+    def _activity(self) -> None:
+        now = self.ctx.services.clock.monotonic()
+        if now - self._last_activity >= ACTIVITY_EVERY_S:
+            self._last_activity = now
+            self.citizen_active.emit()
 
     def _text(self, key: str) -> str:
         translator = self.ctx.translator

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -80,6 +80,9 @@ class TurnIllustration(QWidget):
 
 class ScanTurnScreen(Screen):
     name = "scan_turn"
+
+    #: A code is in front of the camera: the citizen is there although they touch nothing.
+    citizen_active = Signal()
 
     def __init__(self, ctx: UiContext) -> None:
         super().__init__(ctx)
@@ -191,7 +194,10 @@ class ScanTurnScreen(Screen):
                 self.view.set_instruction(t("scan.turn_looking"))
 
     def _on_qr(self, text: str) -> None:
-        if not self._active or self._verifying:
+        if not self._active:
+            return
+        self.citizen_active.emit()
+        if self._verifying:
             return
         now = self.ctx.services.clock.monotonic()
         if text == self._last_text and now - self._last_text_at < REVERIFY_AFTER_S:
