@@ -475,8 +475,12 @@ def _drain(dev: Any) -> None:
             pass
         finally:
             inner.settimeout(getattr(dev, "timeout", None))
-    elif hasattr(inner, "reset_input_buffer"):
+    elif hasattr(inner, "reset_input_buffer"):  # pyserial
         inner.reset_input_buffer()
+    elif hasattr(dev, "in_ep"):  # pyusb: read until the endpoint has nothing (timeout)
+        with contextlib.suppress(Exception):
+            for _ in range(8):
+                inner.read(dev.in_ep, 64, 5)
 
 
 def _close(dev: Any) -> None:

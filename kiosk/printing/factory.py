@@ -10,6 +10,8 @@ Config keys (a plain dict, as stored in the kiosk settings):
   {"backend": "escpos", "connection": "usb", "vendor_id": "0x04b8", "product_id": "0x0e15",
    "in_ep": "0x82", "out_ep": "0x01", ...}
   {"backend": "escpos", "connection": "serial", "device": "/dev/ttyUSB0", "baudrate": 19200, ...}
+      (mode defaults to "text" on serial links, "raster" elsewhere)
+  {"backend": "fallback", "printers": [{...primary...}, {...secondary...}]}
 A bad config raises ValueError (the settings screen shows it); printer trouble never raises.
 """
 
@@ -23,6 +25,7 @@ from typing import Any
 from kiosk.domain.ports import Printer, PrintResult
 from kiosk.printing.cups import CupsPrinter
 from kiosk.printing.escpos_printer import DEFAULT_PROFILE, EscPosPrinter
+from kiosk.printing.fallback import FallbackPrinter
 from kiosk.printing.samples import technician_receipt
 from kiosk.printing.spool import SpoolPrinter
 
@@ -38,6 +41,7 @@ _COMMON_ESCPOS = {
 }
 _ALLOWED: dict[str, set[str]] = {
     "spool": {"backend", "folder", "paper"},
+    "fallback": {"backend", "printers"},
     "cups": {"backend", "queue", "timeout", "paper", "media", "pdf_output_dir"},
     "escpos:network": _COMMON_ESCPOS | {"host", "port"},
     "escpos:usb": _COMMON_ESCPOS | {"vendor_id", "product_id", "in_ep", "out_ep"},
@@ -91,6 +95,13 @@ def build_printer(config: Mapping[str, Any]) -> Printer:
     if unknown:
         raise ValueError(f"unknown settings for the {kind} printer: {sorted(unknown)}")
 
+    if backend == "fallback":
+        members = config.get("printers")
+        if not isinstance(members, list) or not members:
+            raise ValueError("the fallback printer needs a non-empty 'printers' list")
+        if any(isinstance(m, Mapping) and m.get("backend") == "fallback" for m in members):
+            raise ValueError("fallback printers cannot be nested")
+        return FallbackPrinter([build_printer(m) for m in members])
     if backend == "spool":
         return SpoolPrinter(config.get("folder") or default_spool_folder(), paper=_paper(config))
     if backend == "cups":
@@ -105,7 +116,8 @@ def build_printer(config: Mapping[str, Any]) -> Printer:
             pdf_output_dir=config.get("pdf_output_dir"),
         )
 
-    mode = config.get("mode", "raster")
+    # Serial links are slow (a raster receipt is ~120 kB: a minute at 19200 baud): text there.
+    mode = config.get("mode", "text" if kind == "escpos:serial" else "raster")
     if mode not in ("raster", "text"):
         raise ValueError(f"escpos 'mode' must be 'raster' or 'text', got {mode!r}")
     common: dict[str, Any] = {

@@ -126,10 +126,10 @@ def next_command(data: bytes, pos: int) -> tuple[Command, int]:
         end = pos + 5 + columns * (3 if data[pos + 2] in (32, 33) else 1)
         _need(data, end)
         return Command("column_image", data[pos:end]), end
-    length = _FIXED.get(prefix)
-    if length is None:
+    fixed = _FIXED.get(prefix)
+    if fixed is None:
         return Command("unknown", data[pos : pos + 2]), pos + 2
-    end = pos + length
+    end = pos + fixed
     _need(data, end)
     raw = data[pos:end]
     names = {

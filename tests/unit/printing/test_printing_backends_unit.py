@@ -205,6 +205,7 @@ def test_factory_builds_each_backend(tmp_path: Path) -> None:
     assert usb.name == "escpos:usb:04b8:0e15"
     serial = build_printer({"backend": "escpos", "connection": "serial", "device": "/dev/ttyS0"})
     assert serial.name == "escpos:serial:/dev/ttyS0"
+    assert isinstance(serial, EscPosPrinter) and serial.mode == "text"  # slow link: no raster
 
 
 @pytest.mark.parametrize(
@@ -260,3 +261,42 @@ def test_unreachable_usb_and_serial_printers_report_offline() -> None:
     )
     result = serial.print_receipt(sample_receipt())
     assert not result.ok and result.status.state in (PrinterState.OFFLINE, PrinterState.ERROR)
+
+
+# ---------------------------------------------------------------- fallback
+
+
+def test_fallback_prints_on_the_next_printer_when_the_first_fails(tmp_path: Path) -> None:
+    from kiosk.printing.fallback import FallbackPrinter
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    broken, good = SpoolPrinter(blocker / "x"), SpoolPrinter(tmp_path / "ok")
+    printer = FallbackPrinter([broken, good])
+    assert printer.status().can_print and "using" in printer.status().detail
+    result = printer.print_receipt(sample_receipt())
+    assert result.ok and result.output_path and Path(result.output_path).parent == tmp_path / "ok"
+
+
+def test_fallback_reports_the_primary_problem_when_all_fail(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    printer = build_printer(
+        {
+            "backend": "fallback",
+            "printers": [
+                {"backend": "spool", "folder": str(blocker / "a")},
+                {"backend": "cups", "queue": "NoSuchKioskQueue"},
+            ],
+        }
+    )
+    result = printer.print_receipt(sample_receipt())
+    assert not result.ok and result.status.state is PrinterState.ERROR
+    assert "spool:" in (result.error or "") and "cups:NoSuchKioskQueue" in (result.error or "")
+
+
+def test_fallback_config_is_validated() -> None:
+    with pytest.raises(ValueError, match="non-empty"):
+        build_printer({"backend": "fallback", "printers": []})
+    with pytest.raises(ValueError, match="nested"):
+        build_printer({"backend": "fallback", "printers": [{"backend": "fallback"}]})
