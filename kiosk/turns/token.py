@@ -5,16 +5,22 @@ base45), but smaller: a CBOR/COSE envelope costs ~40 bytes a phone camera has to
 
     IESS1:<base45( payload || ed25519_signature(b"IESS1:" || payload) )>
 
-Payload v1, in order (``str`` = 1 header byte + body; header bit 7 set means the body is a
-lowercase hex string packed two digits per byte, bits 0-6 are the body length in bytes):
+Payload v1, in order:
 
     kid str | turn_id str | agency_id str | tramite_id str |
     slot_start u32 (Unix minutes) | expires_at u16 (minutes after slot_start) |
     id_check str | id_hint str
 
-Times are carried to the minute (slots are minute-aligned; this saves 4 bytes). The whole string
-uses only QR alphanumeric characters, so a typical token (~170 chars) fits a version 7-M QR, one
-version smaller than the same bytes in base64url (~150 chars, byte mode).
+``str`` is one header byte (mode in bits 7-6, length in bits 5-0) and a body in the most compact
+mode that carries the value — which makes the encoding canonical (the decoder refuses any other):
+hex (lowercase even-length hex, 2 chars per byte: turn ids, key ids, digests), base40 lower or
+upper case (``[0-9a-z-_./]``, 3 chars per 2 bytes, length counted in chars: agency and trámite
+ids), or UTF-8. Times are carried to the minute (slots are minute-aligned; saves 4 bytes).
+
+The signature (64 bytes) is most of the token. The text uses only QR alphanumeric characters
+(5.5 bits per char), so it makes a smaller QR than base64url's shorter text in byte mode (8 bits
+per char): "ag-01"/"sgrt-cert" → ~155 chars, version 7-M; "CAU-QUITO-CENTRO"/"codigo-extranjeros"
+→ ~180 chars, version 8-M (49 modules: 0.7 mm per module in a 35 mm square).
 The signature covers the prefix too, so the version cannot be swapped.
 """
 
@@ -54,16 +60,75 @@ class TokenError(Exception):
 # ---------------------------------------------------------------- binary packing
 
 
+# A field's header byte: mode in bits 7-6, length in bits 5-0 (bytes; characters for base40).
+_UTF8, _HEX, _B40_LOWER, _B40_UPPER = 0, 1, 2, 3
+_B40_LOWER_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz-_./"
+_B40_UPPER_CHARS = _B40_LOWER_CHARS.upper()
+_B40_INDEX = {c: i for i, c in enumerate(_B40_LOWER_CHARS)} | {
+    c: i for i, c in enumerate(_B40_UPPER_CHARS)
+}
+_MAX_FIELD = 0x3F
+
+
+def _mode_for(value: str) -> int:
+    """The one (canonical) encoding of a value: the most compact that can carry it."""
+    if not value:
+        return _UTF8
+    if _HEX_RE.match(value):
+        return _HEX  # 2 chars per byte: turn ids, key ids, digests, "78"
+    if all(c in _B40_LOWER_CHARS for c in value):
+        return _B40_LOWER  # 3 chars per 2 bytes: "codigo-extranjeros"
+    if all(c in _B40_UPPER_CHARS for c in value):
+        return _B40_UPPER  # "CAU-QUITO-CENTRO"
+    return _UTF8
+
+
+def _b40_pack(value: str) -> bytes:
+    out = bytearray()
+    digits = [_B40_INDEX[c] for c in value]
+    for i in range(0, len(digits), 3):
+        group = digits[i : i + 3]
+        n = 0
+        for d in group:
+            n = n * 40 + d
+        out += n.to_bytes(len(group) if len(group) < 3 else 2, "big")
+    return bytes(out)
+
+
+def _b40_unpack(body: bytes, chars: int, alphabet: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for i in range(0, chars, 3):
+        size = min(3, chars - i)
+        width = size if size < 3 else 2
+        n = int.from_bytes(body[pos : pos + width], "big")
+        pos += width
+        if n >= 40**size:
+            raise ValueError("base40 group out of range")
+        group = []
+        for _ in range(size):
+            n, d = divmod(n, 40)
+            group.append(alphabet[d])
+        out += reversed(group)
+    return "".join(out)
+
+
+def _b40_size(chars: int) -> int:
+    return 2 * (chars // 3) + (chars % 3)
+
+
 def _pack_str(value: str) -> bytes:
-    if value and _HEX_RE.match(value):
-        body = bytes.fromhex(value)
-        flag = 0x80
+    mode = _mode_for(value)
+    if mode == _HEX:
+        body, length = bytes.fromhex(value), len(value) // 2
+    elif mode in (_B40_LOWER, _B40_UPPER):
+        body, length = _b40_pack(value), len(value)
     else:
         body = value.encode("utf-8")
-        flag = 0
-    if len(body) > 0x7F:
+        length = len(body)
+    if length > _MAX_FIELD:
         raise ValueError("field too long for a turn token")
-    return bytes([flag | len(body)]) + body
+    return bytes([mode << 6 | length]) + body
 
 
 class _Reader:
@@ -80,14 +145,17 @@ class _Reader:
 
     def str_(self) -> str:
         header = self.take(1)[0]
-        body = self.take(header & 0x7F)
-        if header & 0x80:
-            if not body:
-                raise ValueError("empty hex field")
-            return body.hex()
-        text = body.decode("utf-8")  # UnicodeDecodeError is a ValueError
-        if text and _HEX_RE.match(text):
-            raise ValueError("non-canonical field")  # hex must be packed: one encoding per value
+        mode, length = header >> 6, header & _MAX_FIELD
+        if mode == _HEX:
+            text = self.take(length).hex()
+        elif mode == _B40_LOWER:
+            text = _b40_unpack(self.take(_b40_size(length)), length, _B40_LOWER_CHARS)
+        elif mode == _B40_UPPER:
+            text = _b40_unpack(self.take(_b40_size(length)), length, _B40_UPPER_CHARS)
+        else:
+            text = self.take(length).decode("utf-8")  # UnicodeDecodeError is a ValueError
+        if _mode_for(text) != mode:
+            raise ValueError("non-canonical field")  # exactly one encoding per value
         return text
 
     def u32(self) -> int:
