@@ -77,7 +77,8 @@ class Keypad(QWidget):
         for r, row in enumerate(rows):
             offset = 1 if len(row) == 9 else 0  # stagger the middle row like a keyboard
             for c, ch in enumerate(row):
-                key = self._key(ch, "key", lambda _=False, ch=ch: self.press(ch))
+                role = "keyAlpha" if self._alpha else "key"  # narrower: 10 keys fit in portrait
+                key = self._key(ch, role, lambda _=False, ch=ch: self.press(ch))
                 key.setObjectName(f"key_{ch}")
                 self.keys[ch] = key
                 if self._alpha:
