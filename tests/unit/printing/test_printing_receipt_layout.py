@@ -8,6 +8,8 @@ import sys
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.domain.ports import Receipt
 from kiosk.i18n import I18N_DIR, Translator
@@ -244,3 +246,25 @@ def test_importing_the_package_registers_no_font_and_loads_no_reportlab() -> Non
         "assert 'reportlab' not in sys.modules, 'reportlab imported at import time'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tramite=st.text(min_size=0, max_size=200),
+    agency=st.text(min_size=0, max_size=120),
+    number=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=0x24F), max_size=16),
+    docs=st.lists(st.text(max_size=90), max_size=6),
+    paper=st.sampled_from(["roll80", "a4"]),
+)
+def test_any_text_stays_inside_the_column(
+    tramite: str, agency: str, number: str, docs: list[str], paper: str
+) -> None:
+    receipt = sample_receipt(
+        tramite_name=tramite,
+        agency_name=agency,
+        ticket_number=number,
+        captured_documents=tuple(docs),
+        originals_to_show=tuple(reversed(docs)),
+    )
+    assert_inside(layout_receipt(receipt, paper=paper))  # type: ignore[arg-type]
+    assert render_receipt_pdf(receipt, paper=paper).startswith(b"%PDF-")  # type: ignore[arg-type]
