@@ -117,6 +117,7 @@ class CaptureScreen(Screen):
         self.take_button.setObjectName("capture_take")
         self.take_button.setProperty("role", "primary")
         self.take_button.setMinimumHeight(72)
+        self.take_button.setMinimumWidth(360)
         self.take_button.setEnabled(False)
         self.take_button.clicked.connect(self.take_photo)
         self.missing_button = QPushButton()
@@ -130,6 +131,9 @@ class CaptureScreen(Screen):
         buttons.addWidget(self.take_button)
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(56, 40, 56, 24)  # as the other pages (kiosk.ui.widgets.page)
+        layout.setSpacing(16)
+        self._layout = layout
         layout.addWidget(self.title)
         layout.addWidget(self.detail)
         layout.addWidget(self.signature)
@@ -177,12 +181,19 @@ class CaptureScreen(Screen):
             self.feed.stop()
             self.feed.deleteLater()
             self.feed = None
-        # Personal data must not stay on screen for the next citizen.
+        self.wipe()
+
+    def wipe(self) -> None:
+        """Personal data must not stay on screen for the next citizen."""
         self.view.clear()
         self.thumbnail.clear()
         self.document = None
         self.item = None
         self._assessment = None
+
+    def set_portrait(self, portrait: bool) -> None:
+        margin = 40 if portrait else 56
+        self._layout.setContentsMargins(margin, 36, margin, 20)
 
     def refresh(self, flow: VisitFlow) -> None:
         # document_captured() keeps the step at CAPTURE and moves to the next requirement.

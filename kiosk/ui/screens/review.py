@@ -30,8 +30,8 @@ from kiosk.ui.screens.base import Screen
 
 log = logging.getLogger("kiosk.ui.review")
 
-THUMB_W, THUMB_H = 260, 300
-COLUMNS = 3
+THUMB_W, THUMB_H = 240, 220
+COLUMNS = 4  # landscape; 2 in portrait
 
 
 def page_icon(width: int = THUMB_W, height: int = THUMB_H, label: str = "") -> QPixmap:
@@ -107,7 +107,7 @@ class ReviewScreen(Screen):
         self.subtitle.setProperty("role", "subtitle")
         self.summary = QLabel(wordWrap=True)
         self.summary.setObjectName("review_summary")
-        self.summary.setProperty("role", "message")
+        self.summary.setProperty("role", "hint")
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.scroll = QScrollArea()
@@ -122,7 +122,11 @@ class ReviewScreen(Screen):
         self.confirm_button.setMinimumHeight(80)
         self.confirm_button.clicked.connect(self.confirm)
 
+        self._columns = COLUMNS
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(56, 40, 56, 24)  # as the other pages (kiosk.ui.widgets.page)
+        layout.setSpacing(20)
+        self._layout = layout
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.summary)
@@ -154,9 +158,20 @@ class ReviewScreen(Screen):
     def on_leave(self) -> None:
         self._active = False
         self._generation += 1  # thumbnails or a ticket arriving later are ignored
+        self.wipe()
+
+    def wipe(self) -> None:
+        """Forget every thumbnail and the summary (called on leave and when a visit ends)."""
         self._clear_cards()
         self.summary.clear()
         self.status.hide()
+
+    def set_portrait(self, portrait: bool) -> None:
+        self._columns = 2 if portrait else COLUMNS
+        margin = 40 if portrait else 56
+        self._layout.setContentsMargins(margin, 36, margin, 20)
+        if self._active and not self.saving:
+            self._build(self.ctx.flow)
 
     def refresh(self, flow: VisitFlow) -> None:
         if self._active and flow.step is Step.REVIEW and not self.saving:
@@ -182,7 +197,7 @@ class ReviewScreen(Screen):
         for index, item in enumerate(i for i in flow.to_capture() if i.id in captures):
             card = DocumentCard(item.id, item.requirement.name, self.ctx.t("review.retake"))
             card.retake.clicked.connect(lambda _=False, rid=item.id: self._retake(rid))
-            self.grid.addWidget(card, index // COLUMNS, index % COLUMNS)
+            self.grid.addWidget(card, index // self._columns, index % self._columns)
             self.cards[item.id] = card
             docs.append(captures[item.id])
         if not docs:
@@ -224,7 +239,7 @@ class ReviewScreen(Screen):
         if digits:
             lines.append(t("review.identity", digits=digits))
         lines.append(t("review.priority_yes") if visit.priority else t("review.priority_no"))
-        self.summary.setText("\n".join(lines))
+        self.summary.setText("  ·  ".join(lines))
 
     # ------------------------------------------------------------------ intents
 

@@ -10,7 +10,7 @@ import logging
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.domain.turns import TurnDecision
 from kiosk.domain.visit import IdentifyMode, Step, VisitFlow
@@ -117,13 +117,16 @@ class ScanTurnScreen(Screen):
         side.addWidget(self.illustration)
         side.addWidget(self.phone_label)
         side.addStretch(1)
-        row = QHBoxLayout()
-        row.addLayout(side, 1)
-        row.addWidget(self.view, 3)
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.row.addLayout(side, 1)
+        self.row.addWidget(self.view, 3)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(56, 40, 56, 24)  # as the other pages (kiosk.ui.widgets.page)
+        layout.setSpacing(16)
+        self._layout = layout
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
-        layout.addLayout(row, 1)
+        layout.addLayout(self.row, 1)
         layout.addWidget(self.hint)
         layout.addWidget(self.no_code_button, 0, Qt.AlignmentFlag.AlignHCenter)
 
@@ -171,7 +174,17 @@ class ScanTurnScreen(Screen):
             self.feed.stop()
             self.feed.deleteLater()
             self.feed = None
+        self.wipe()
+
+    def wipe(self) -> None:
         self.view.clear()
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Portrait panels: the illustration goes above the camera instead of beside it."""
+        self.row.setDirection(QBoxLayout.Direction.TopToBottom if portrait
+                              else QBoxLayout.Direction.LeftToRight)
+        margin = 40 if portrait else 56
+        self._layout.setContentsMargins(margin, 36, margin, 20)
 
     def refresh(self, flow: VisitFlow) -> None:
         pass
