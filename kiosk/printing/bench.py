@@ -59,7 +59,7 @@ def bench_receipt(n: int = 100, *, cold: bool = True) -> dict[str, object]:
     ]
 
     def receipt_for(i: int) -> Receipt:
-        return receipts[i + 1]
+        return receipts[(i + 1) % len(receipts)]
 
     results: dict[str, object] = {"n": n, "target_ms": TARGET_MS}
     results["roll80"] = _timings(lambda i: render_receipt_pdf(receipt_for(i), paper="roll80"), n)

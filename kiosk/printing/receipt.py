@@ -9,6 +9,7 @@ the geometry (nothing drawn outside the 72 mm printable width) without parsing a
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -357,7 +358,16 @@ def _layout(
 # ---------------------------------------------------------------- PDF
 
 
+# reportlab keeps each TTF's subsetting state on the shared font object: one PDF at a time.
+_PDF_LOCK = threading.Lock()
+
+
 def layout_to_pdf(lay: ReceiptLayout, *, title: str = "") -> bytes:
+    with _PDF_LOCK:
+        return _layout_to_pdf(lay, title)
+
+
+def _layout_to_pdf(lay: ReceiptLayout, title: str) -> bytes:
     from reportlab.pdfgen.canvas import Canvas
 
     buf = io.BytesIO()

@@ -300,3 +300,25 @@ def test_fallback_config_is_validated() -> None:
         build_printer({"backend": "fallback", "printers": []})
     with pytest.raises(ValueError, match="nested"):
         build_printer({"backend": "fallback", "printers": [{"backend": "fallback"}]})
+
+
+def test_bench_reports_medians_and_baselines() -> None:
+    from kiosk.printing.bench import bench_receipt
+
+    figures = bench_receipt(3, cold=False)
+    for key in ("roll80", "a4", "baseline_standard_fonts_roll80", "escpos_raster", "escpos_text"):
+        fig = figures[key]
+        assert isinstance(fig, dict) and fig["median_ms"] > 0 and fig["p95_ms"] >= fig["median_ms"]
+    assert isinstance(figures["meets_target"], bool)
+
+
+def test_concurrent_renders_give_identical_pdfs() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from kiosk.printing.receipt import render_receipt_pdf
+
+    receipt = sample_receipt()
+    expected = render_receipt_pdf(receipt)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: render_receipt_pdf(receipt), range(12)))
+    assert all(r == expected for r in results)
