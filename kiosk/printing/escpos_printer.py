@@ -338,17 +338,6 @@ class EscPosPrinter:
         finally:
             _close(dev)
 
-    def print_raw(self, data: bytes) -> PrintResult:
-        """Send prepared ESC/POS bytes with the same status checks (technician tools)."""
-        try:
-            dev = self._open()
-        except _UnavailableError as exc:
-            return PrintResult(False, exc.status, error=exc.status.detail)
-        try:
-            return self._send_checked(dev, data)
-        finally:
-            _close(dev)
-
     def _print(self, dev: Any, receipt: Receipt) -> PrintResult:
         # Render before asking the printer, so the status we act on is as fresh as possible.
         try:
