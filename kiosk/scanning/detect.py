@@ -134,6 +134,7 @@ def _seg_support(
     gy: np.ndarray,
     thresh: float,
     n: int = 24,
+    border_ok: bool = True,
 ) -> np.ndarray:
     """For K segments p0→p1 (K, 2), the share of points on an edge perpendicular to the segment
     (points on the frame border count as supported: a cut-off document ends there)."""
@@ -147,7 +148,7 @@ def _seg_support(
         | (pts[..., 0] > w - 2.5)
         | (pts[..., 1] < 1.5)
         | (pts[..., 1] > h - 2.5)
-    )
+    ) & border_ok
     for off in (-1.0, 0.0, 1.0):
         qq = np.round(pts + normal * off).astype(int)
         inside = (qq[..., 0] >= 0) & (qq[..., 0] < w) & (qq[..., 1] >= 0) & (qq[..., 1] < h)
@@ -163,6 +164,47 @@ def _quad_support(
 ) -> np.ndarray:
     """Per side of a quad, the share of its length that lies on a matching edge."""
     return _seg_support(q, np.roll(q, -1, axis=0), mag, gx, gy, thresh, n)
+
+
+def _extend(
+    q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray, thresh: float
+) -> np.ndarray:
+    """Push a side outwards onto a parallel edge when both neighbouring sides visibly continue up
+    to it, past a gap without edges: recovers an ID card's coloured header band that blends into
+    a busy desk (the band/white boundary is then crisper than the card's own border)."""
+    q = q.copy()
+    for i in range(4):
+        a, b = q[i], q[(i + 1) % 4]
+        prev_dir = a - q[(i - 1) % 4]  # neighbouring sides, pointing towards this side
+        next_dir = b - q[(i + 2) % 4]
+        span = min(np.linalg.norm(prev_dir), np.linalg.norm(next_dir))
+        if span < 20:
+            continue
+        prev_dir = prev_dir / np.linalg.norm(prev_dir)
+        next_dir = next_dir / np.linalg.norm(next_dir)
+        steps = np.arange(1.0, 0.3 * span, 1.0)
+        na = a + steps[:, None] * prev_dir
+        nb = b + steps[:, None] * next_dir
+        side = _seg_support(na, nb, mag, gx, gy, thresh, 16, border_ok=False)
+        # Inside the band the support dips (its text makes it noisy, not empty), then the band's
+        # outer edge forms a plateau of full support a few pixels wide: take the plateau's middle.
+        gap = np.nonzero(side < 0.7)[0]
+        if len(gap) == 0:
+            continue
+        strong = np.nonzero(side[gap[0] :] >= 0.85)[0]
+        if len(strong) == 0:
+            continue
+        first = int(gap[0] + strong[0])
+        last = first
+        while last + 1 < len(side) and side[last + 1] >= 0.85:
+            last += 1
+        k = (first + last) // 2
+        ext = _seg_support(
+            np.stack([a, b]), np.stack([na[k], nb[k]]), mag, gx, gy, thresh, 12, border_ok=False
+        )
+        if ext.min() >= 0.85:
+            q[i], q[(i + 1) % 4] = na[k], nb[k]
+    return q
 
 
 def _score(
@@ -364,6 +406,7 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
         if all(cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -1.5 for x, y in best):
             best, best_support = q, support
             break
+    best = _extend(best, mag, gx, gy, thresh)
     sh, sw = small.shape[:2]
     touches = bool(
         ((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any()
