@@ -268,3 +268,11 @@ def test_any_text_stays_inside_the_column(
     )
     assert_inside(layout_receipt(receipt, paper=paper))  # type: ignore[arg-type]
     assert render_receipt_pdf(receipt, paper=paper).startswith(b"%PDF-")  # type: ignore[arg-type]
+
+
+def test_warm_up_leaves_fonts_registered() -> None:
+    from kiosk.printing import fonts
+    from kiosk.printing.receipt import warm_up
+
+    warm_up()
+    assert fonts._registered
