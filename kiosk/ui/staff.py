@@ -125,7 +125,8 @@ class PinGate:
         if not until:
             return 0
         left = (datetime.fromisoformat(until) - self.services.clock.now()).total_seconds()
-        return max(0, int(left + 0.999))
+        # capped: a wall clock set backwards must not turn 60 s into hours
+        return max(0, min(LOCKOUT_S, int(left + 0.999)))
 
     def check(self, pin: str) -> PinResult:
         if not self.enabled:

@@ -373,3 +373,38 @@ def test_inactivity_closes_the_panel(
     with qtbot.waitSignal(panel.exited):
         panel.idle_timer.fire()
     assert json.loads(staff_services.store.audit_entries()[0].detail) == {"reason": "inactivity"}
+
+
+def _answer_pin(pin: str | None) -> None:
+    """Runs inside PinDialog.exec(): type `pin` (or cancel) on the modal dialog."""
+    from PySide6.QtWidgets import QApplication
+
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, PinDialog)
+    if pin is None:
+        dialog.findChild(QPushButton, "pin_cancel").click()
+        return
+    for digit in pin:
+        dialog.findChild(QPushButton, f"key_{digit}").click()
+    dialog.findChild(QPushButton, "pin_ok").click()
+
+
+def test_open_staff_panel_asks_for_the_pin(qtbot: Any, staff_services: StaffServices) -> None:
+    from PySide6.QtCore import QTimer
+
+    host = QWidget()
+    qtbot.addWidget(host)
+    host.resize(1280, 720)
+    host.show()
+    changed: list[KioskSettings] = []
+    QTimer.singleShot(0, lambda: _answer_pin(None))
+    assert open_staff_panel(host, staff_services, changed.append) is None
+    QTimer.singleShot(0, lambda: _answer_pin(PIN))
+    panel = open_staff_panel(host, staff_services, changed.append)
+    assert isinstance(panel, StaffPanel)
+    qtbot.waitExposed(panel)
+    assert panel.isWindow() and panel.size() == host.size()
+    wait_idle(qtbot, panel)
+    with qtbot.waitSignal(panel.destroyed):  # WA_DeleteOnClose: nothing left behind
+        panel.exit()
+    assert actions(staff_services) == ["staff_enter", "staff_exit"]

@@ -416,3 +416,33 @@ def test_removable_media(tmp_path: Path) -> None:
     assert diagnostics.removable_media_dirs([tmp_path / "media", tmp_path / "none"]) == [
         tmp_path / "media" / "tecnico" / "USB-KIOSCO"
     ]
+
+
+# ---------------------------------------------------------------- with the real sync worker
+
+
+def test_with_the_real_sync_worker(services: Services, clock: FakeClock) -> None:
+    """The diagnostics read the real SyncWorker's health, drift and heartbeat (loopback)."""
+    from kiosk.sync import CentralClient, SyncWorker
+    from kiosk.sync.testing import FakeCentral
+
+    services.store.complete_visit(make_visit(clock, kiosk_id="kiosk-07"))
+    with FakeCentral({"kiosk-07": "s3cret"}) as central:
+        client = CentralClient(central.base_url, "kiosk-07", "s3cret", timeout=2.0)
+        services.sync = SyncWorker(services.store, client, clock)
+        try:
+            assert by_id(self_test(services))["selftest_sync"].status is Status.OK
+            assert services.sync.run_once().ok
+            c = by_id(collect(services))
+            assert c["sync_backlog"].value == "0 pendientes"
+            assert c["sync_last_success"].status is Status.OK
+            assert c["clock"].status in (Status.OK, Status.WARN, Status.FAIL)  # a real drift
+        finally:
+            client.close()
+    client = CentralClient("http://127.0.0.1:9", "kiosk-07", "s3cret", timeout=0.5)
+    services.sync = SyncWorker(services.store, client, clock)
+    try:
+        check = by_id(self_test(services))["selftest_sync"]
+        assert check.status is Status.FAIL and check.detail
+    finally:
+        client.close()
