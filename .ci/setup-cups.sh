@@ -2,7 +2,8 @@
 # Set up a real CUPS scheduler with a cups-pdf virtual printer for the printing tests.
 #
 # Idempotent: safe to run any number of times. Needs root (apt, cupsd, lpadmin).
-#   - installs cups, cups-client, cups-bsd, printer-driver-cups-pdf, poppler-utils if missing
+#   - installs cups, cups-client, printer-driver-cups-pdf, poppler-utils if missing
+#     (without recommends: no cups-browsed creating queues of its own)
 #   - points cups-pdf at a fixed output folder (KIOSK_CUPS_PDF_DIR, default /var/spool/cups-pdf/kiosk)
 #   - starts cupsd directly when the scheduler is not running (no systemd on CI)
 #   - creates the queue KioskPDF (KIOSK_CUPS_QUEUE) on the cups-pdf backend, enabled and accepting
@@ -23,7 +24,7 @@ fi
 # 1. Packages
 missing=""
 command -v cupsd >/dev/null 2>&1 || missing="$missing cups"
-command -v lp >/dev/null 2>&1 || missing="$missing cups-client cups-bsd"
+command -v lp >/dev/null 2>&1 || missing="$missing cups-client"
 command -v cupsdisable >/dev/null 2>&1 || missing="$missing cups-client"
 [ -x /usr/lib/cups/backend/cups-pdf ] || missing="$missing printer-driver-cups-pdf"
 command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
@@ -33,7 +34,7 @@ if [ -n "$missing" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     # shellcheck disable=SC2086
-    apt-get install -y -qq --no-install-recommends $missing ghostscript >&2
+    apt-get install -y -qq --no-install-recommends $missing >&2
 fi
 
 # 2. cups-pdf output folder: one fixed place for every user (root jobs included), with the job
