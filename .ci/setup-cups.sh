@@ -9,6 +9,7 @@
 #   - creates the queue KioskPDF (KIOSK_CUPS_QUEUE) on the cups-pdf backend, enabled and accepting
 # Prints the output folder on the last line as: KIOSK_CUPS_PDF_DIR=<folder>
 set -eu
+export PATH="$PATH:/usr/sbin:/sbin"  # cupsd, lpadmin, cupsenable live in sbin
 
 QUEUE="${KIOSK_CUPS_QUEUE:-KioskPDF}"
 OUT_DIR="${KIOSK_CUPS_PDF_DIR:-/var/spool/cups-pdf/kiosk}"
