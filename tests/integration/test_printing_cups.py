@@ -32,7 +32,8 @@ from kiosk.printing.samples import sample_receipt
 pytestmark = pytest.mark.cups
 
 QUEUE = os.environ.get("KIOSK_CUPS_QUEUE", "KioskPDF")
-ENV = {**os.environ, "LC_ALL": "C"}
+# cupsenable/cupsdisable/lpadmin live in /usr/sbin, often not on a user's PATH.
+ENV = {**os.environ, "LC_ALL": "C", "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin"}
 
 
 def _unavailable(message: str) -> None:
@@ -42,7 +43,13 @@ def _unavailable(message: str) -> None:
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=30, check=False)
+    exe = shutil.which(args[0], path=ENV["PATH"])
+    if exe is None:
+        _unavailable(f"{args[0]} not installed (apt-get install cups-client)")
+    assert exe is not None
+    return subprocess.run(
+        [exe, *args[1:]], capture_output=True, text=True, env=ENV, timeout=30, check=False
+    )
 
 
 def cups_pdf_dir() -> Path:
