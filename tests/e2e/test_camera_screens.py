@@ -93,6 +93,7 @@ class CameraServices(FakeServices):
         super().__init__(**kwargs)
         self.frames = frames
         self.fps = 15.0
+        self.loop = True
         self.made: list[tuple[str, tuple[int, ...]]] = []
         self.fail_make = 0  # how many make_document calls fail before one succeeds
         self.fail_store = False
@@ -100,7 +101,7 @@ class CameraServices(FakeServices):
         self.store_threads: list[str] = []
 
     def open_camera(self) -> Any:
-        source = ImageSequenceSource(self.frames, fps=self.fps)
+        source = ImageSequenceSource(self.frames, fps=self.fps, loop=self.loop)
         self.cameras.append(source)
         return source
 
@@ -428,6 +429,27 @@ def test_camera_not_found_shows_a_clear_message(qtbot: Any, host_for: Any, tmp_p
     assert not host.capture.take_button.isEnabled()
     host.capture.missing_button.click()  # the citizen is never stuck
     assert host.flow.step is Step.INFO
+
+
+def test_a_camera_that_drops_out_says_reconnecting_then_recovers(qtbot: Any,
+                                                                 host_for: Any) -> None:
+    host = host_for([empty_frame()] * 3)
+    host.services.loop = False  # three frames, then nothing: the worker reopens the source
+    host.walk_in_to_capture()
+    reconnecting = host.ctx.t("scan.camera_reconnecting")
+    qtbot.waitUntil(lambda: host.capture.view.message == reconnecting, timeout=5000)
+    qtbot.waitUntil(lambda: host.capture.view.message == "", timeout=5000)
+
+
+@pytest.mark.allow_log_warnings  # the camera worker logs the missing source
+def test_scan_screen_without_camera_says_so(qtbot: Any, host_for: Any, tmp_path: Path) -> None:
+    host = host_for([empty_frame()])
+    host.services.frames = [tmp_path / "no-such-camera.png"]
+    host.flow.start_with_turn()
+    qtbot.waitUntil(lambda: host.scan.view.message == host.ctx.t("scan.camera_not_found"),
+                    timeout=5000)
+    host.flow.cancel()
+    assert _no_camera_threads()
 
 
 # --------------------------------------------------------------------------- review
