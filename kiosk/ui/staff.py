@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QBoxLayout,
     QButtonGroup,
     QDialog,
     QFileDialog,
@@ -400,6 +401,9 @@ class _Page(QWidget):
     def on_enter(self) -> None:
         pass
 
+    def set_portrait(self, portrait: bool) -> None:
+        """Narrow screens: rows of several buttons become columns."""
+
 
 def _kv_card(rows: list[tuple[str, str]]) -> tuple[QFrame, dict[str, QLabel]]:
     """A card of label → value rows; returns the value labels by name."""
@@ -415,7 +419,7 @@ def _kv_card(rows: list[tuple[str, str]]) -> tuple[QFrame, dict[str, QLabel]]:
         value = staff_label("", "checkName", name=name)
         values[name] = value
         grid.addWidget(value, i, 1)
-    grid.setColumnMinimumWidth(0, 360)
+    grid.setColumnMinimumWidth(0, 300)
     grid.setColumnStretch(1, 1)
     return card, values
 
@@ -428,7 +432,7 @@ class DiagnosticsPage(_Page):
         self.refresh_button = staff_button(
             self.tr_("staff.refresh"), "primary", name="diag_refresh"
         )
-        self.refresh_button.setFixedWidth(300)
+        self.refresh_button.setMinimumWidth(260)
         self.refresh_button.clicked.connect(self.refresh)
         top.addWidget(self.summary, 1)
         top.addWidget(self.refresh_button)
@@ -561,7 +565,7 @@ class SyncPage(_Page):
             ]
         )
         self.col.addWidget(card)
-        row = QHBoxLayout()
+        row = self.action_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         row.setSpacing(16)
         self.refresh_button = staff_button(self.tr_("staff.refresh"), name="sync_refresh")
         self.sync_button = staff_button(self.tr_("staff.sync_now"), "primary", name="sync_now")
@@ -583,7 +587,7 @@ class SyncPage(_Page):
         dest_row.setSpacing(16)
         self.dest_label = staff_label("", "checkName", name="export_dest")
         self.choose_button = staff_button(self.tr_("staff.export_choose"), name="export_choose")
-        self.choose_button.setFixedWidth(300)
+        self.choose_button.setMinimumWidth(240)
         self.choose_button.clicked.connect(self.choose_folder)
         dest_row.addWidget(staff_label(self.tr_("staff.export_folder"), "hint"))
         dest_row.addWidget(self.dest_label, 1)
@@ -593,10 +597,11 @@ class SyncPage(_Page):
         pass_row.setSpacing(16)
         self.passphrase = QLineEdit(diagnostics.generate_passphrase())
         self.passphrase.setObjectName("export_passphrase")
+        self.passphrase.setMinimumWidth(420)  # the whole passphrase stays readable
         self.new_pass_button = staff_button(
             self.tr_("staff.export_new_passphrase"), name="export_new_passphrase"
         )
-        self.new_pass_button.setFixedWidth(300)
+        self.new_pass_button.setMinimumWidth(240)
         self.new_pass_button.clicked.connect(
             lambda: self.passphrase.setText(diagnostics.generate_passphrase())
         )
@@ -618,6 +623,11 @@ class SyncPage(_Page):
 
     def on_enter(self) -> None:
         self.refresh()
+
+    def set_portrait(self, portrait: bool) -> None:
+        self.action_row.setDirection(
+            QBoxLayout.Direction.TopToBottom if portrait else QBoxLayout.Direction.LeftToRight
+        )
 
     def _pausable(self) -> bool:
         sync = self.services.sync
@@ -805,13 +815,14 @@ class SettingsPage(_Page):
         self.col.addWidget(staff_label(self.tr_("staff.settings_hint"), "hint"))
         card = QFrame()
         card.setProperty("staffRole", "card")
-        grid = QGridLayout(card)
-        grid.setContentsMargins(28, 20, 28, 20)
-        grid.setHorizontalSpacing(32)
-        grid.setVerticalSpacing(18)
+        self.grid = QGridLayout(card)
+        self.grid.setContentsMargins(28, 20, 28, 20)
+        self.grid.setHorizontalSpacing(32)
+        self.grid.setVerticalSpacing(18)
+        self.rows: list[tuple[QLabel, QWidget]] = []
         self.steppers: dict[str, Stepper] = {}
         settings = panel.settings
-        for i, f in enumerate(_NUMERIC_FIELDS):
+        for f in _NUMERIC_FIELDS:
             stepper = Stepper(
                 int(getattr(settings, f.name)),
                 step=f.step,
@@ -819,29 +830,29 @@ class SettingsPage(_Page):
                 name=f"set_{f.name}",
             )
             self.steppers[f.name] = stepper
-            grid.addWidget(staff_label(self.tr_(f.label_key), "checkName"), i, 0)
-            grid.addWidget(stepper, i, 1, Qt.AlignmentFlag.AlignLeft)
-        row = len(_NUMERIC_FIELDS)
-        lang_box = QHBoxLayout()
+            self.rows.append((staff_label(self.tr_(f.label_key), "checkName"), stepper))
+        languages = QWidget()
+        lang_box = QHBoxLayout(languages)
+        lang_box.setContentsMargins(0, 0, 0, 0)
         lang_box.setSpacing(12)
         self.language_group = QButtonGroup(self)
         self.language_buttons: dict[str, QPushButton] = {}
         for code, name in LANGUAGES.items():
             b = staff_button(name, "choice", name=f"set_language_{code}", checkable=True)
-            b.setFixedWidth(200)
+            b.setMinimumWidth(180)
             self.language_group.addButton(b)
             self.language_buttons[code] = b
             lang_box.addWidget(b)
         lang_box.addStretch(1)
-        grid.addWidget(staff_label(self.tr_("staff.setting_language"), "checkName"), row, 0)
-        grid.addLayout(lang_box, row, 1)
+        self.rows.append((staff_label(self.tr_("staff.setting_language"), "checkName"), languages))
         self.contrast_button = staff_button("", "choice", name="set_high_contrast", checkable=True)
-        self.contrast_button.setFixedWidth(200)
+        self.contrast_button.setMinimumWidth(180)
         self.contrast_button.toggled.connect(self._contrast_text)
-        grid.addWidget(staff_label(self.tr_("staff.setting_contrast"), "checkName"), row + 1, 0)
-        grid.addWidget(self.contrast_button, row + 1, 1, Qt.AlignmentFlag.AlignLeft)
-        grid.setColumnMinimumWidth(0, 460)
-        grid.setColumnStretch(1, 1)
+        self.rows.append(
+            (staff_label(self.tr_("staff.setting_contrast"), "checkName"), self.contrast_button)
+        )
+        self.grid.setColumnStretch(1, 1)
+        self.set_portrait(False)
         self.col.addWidget(card)
         buttons = QHBoxLayout()
         buttons.setSpacing(16)
@@ -856,6 +867,18 @@ class SettingsPage(_Page):
         self.col.addWidget(self.message)
         self.col.addStretch(1)
         self.load()
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Landscape: label | control on one row. Portrait: the label above its control."""
+        for i, (label, control) in enumerate(self.rows):
+            if portrait:
+                self.grid.addWidget(label, 2 * i, 0, 1, 2)
+                self.grid.addWidget(control, 2 * i + 1, 0, 1, 2, Qt.AlignmentFlag.AlignLeft)
+            else:
+                self.grid.addWidget(label, i, 0)
+                self.grid.addWidget(control, i, 1, Qt.AlignmentFlag.AlignLeft)
+        self.grid.setColumnMinimumWidth(0, 0 if portrait else 400)
+        self.grid.setVerticalSpacing(10 if portrait else 18)
 
     def _contrast_text(self, on: bool) -> None:
         self.contrast_button.setText(self.tr_("staff.yes" if on else "staff.no"))
@@ -926,7 +949,7 @@ class SelfTestPage(_Page):
         self.run_button = staff_button(
             self.tr_("staff.selftest_run"), "primary", name="selftest_run"
         )
-        self.run_button.setFixedWidth(360)
+        self.run_button.setMinimumWidth(320)
         self.run_button.clicked.connect(self.run)
         row.addWidget(self.summary, 1)
         row.addWidget(self.run_button)
@@ -1014,6 +1037,7 @@ class StaffPanel(QWidget):
 
         nav = QFrame()
         nav.setObjectName("staffNav")
+        self.nav = nav
         nav.setFixedWidth(380)
         nav_col = QVBoxLayout(nav)
         nav_col.setContentsMargins(0, 16, 0, 0)
@@ -1049,6 +1073,13 @@ class StaffPanel(QWidget):
         self.idle_timer.timeout.connect(self._check_idle)
         self._filter_installed = False
         self.show_page("diagnostics")
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        portrait = self.height() > self.width()
+        self.nav.setFixedWidth(290 if portrait else 380)
+        for page in self.pages.values():
+            page.set_portrait(portrait)
 
     def _header(self) -> QFrame:
         header = QFrame()

@@ -408,3 +408,22 @@ def test_open_staff_panel_asks_for_the_pin(qtbot: Any, staff_services: StaffServ
     with qtbot.waitSignal(panel.destroyed):  # WA_DeleteOnClose: nothing left behind
         panel.exit()
     assert actions(staff_services) == ["staff_enter", "staff_exit"]
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_every_page_fits_with_big_touch_targets(
+    qtbot: Any, panel: StaffPanel, size: tuple[int, int]
+) -> None:
+    from PySide6.QtCore import QPoint
+
+    panel.resize(*size)
+    for name in panel.PAGES:
+        press(qtbot, panel, f"nav_{name}")
+        wait_idle(qtbot, panel)
+        qtbot.wait(1)  # let the layout settle
+        for button in panel.findChildren(QPushButton):
+            if not button.isVisible():
+                continue
+            assert button.height() >= 64, (name, button.objectName())
+            right = button.mapTo(panel, QPoint(button.width(), 0)).x()
+            assert right <= panel.width(), (name, button.objectName(), right)
