@@ -28,7 +28,7 @@ from kiosk.central import queue as q
 from kiosk.central.auth import bearer, credential_matches, hash_credential, new_credential
 from kiosk.central.booking import BookingError, BookingRequest, book_turn, confirmation_pdf
 from kiosk.central.config import Settings
-from kiosk.central.db import make_engine, session_factory
+from kiosk.central.db import make_engine, read_factory, session_factory, transaction
 from kiosk.central.models import Conflict, Counter, Document, Kiosk, Ticket, Turn
 from kiosk.central.syncing import (
     CONTENT_TYPES,
@@ -82,6 +82,7 @@ def _retrying(factory: sessionmaker[Session], work: Callable[[Session], T], trie
 def create_app(settings: Settings) -> FastAPI:
     engine = make_engine(settings.db_url)
     factory = session_factory(engine)
+    reader = read_factory(engine)
     keys = KeyStore(settings.keys_dir)
     keys.ensure()
     policy = settings.policy
@@ -95,11 +96,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
 
-    def db() -> Iterator[Session]:
-        with factory() as session, session.begin():
+    # Only for reads: FastAPI may run a yield dependency's exit (the commit) after the response
+    # is sent, so every write opens its own transaction and commits before answering.
+    def read_db() -> Iterator[Session]:
+        with reader() as session, session.begin():
             yield session
 
-    DB = Annotated[Session, Depends(db)]  # noqa: N806 - a type alias
+    ReadDB = Annotated[Session, Depends(read_db)]  # noqa: N806 - a type alias
 
     # ------------------------------------------------------------ auth
 
@@ -118,7 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
         token = bearer(authorization)
         if not x_kiosk_id or token is None:
             raise HTTPException(401, "kiosk credential required (X-Kiosk-Id + Bearer)")
-        with factory() as session:
+        with reader() as session:
             kiosk = session.get(Kiosk, x_kiosk_id)
         if kiosk is None or not credential_matches(token, kiosk.credential_hash):
             log.warning("kiosk auth refused: unknown kiosk or bad credential (%s)", x_kiosk_id[:64])
@@ -141,7 +144,7 @@ def create_app(settings: Settings) -> FastAPI:
         if credential_matches(token, hash_credential(settings.admin_token)):
             return None
         if x_counter_id and x_agency_id:
-            with factory() as session:
+            with reader() as session:
                 counter = session.get(Counter, (x_agency_id, x_counter_id))
             if counter is not None and credential_matches(token, counter.credential_hash):
                 return counter.agency_id
@@ -163,41 +166,43 @@ def create_app(settings: Settings) -> FastAPI:
         return {"status": "ok"}
 
     @app.post("/api/v1/kiosks/enrol", dependencies=[Admin])
-    def enrol(body: dict[str, Any], session: DB) -> dict[str, str]:
-        kiosk_id, agency_id = body.get("kiosk_id"), body.get("agency_id")
-        if not (isinstance(kiosk_id, str) and 0 < len(kiosk_id) <= 64):
-            raise HTTPException(422, "kiosk_id: expected 1..64 chars")
-        if not (isinstance(agency_id, str) and 0 < len(agency_id) <= 64):
-            raise HTTPException(422, "agency_id: expected 1..64 chars")
-        credential = new_credential()
-        existing = session.get(Kiosk, kiosk_id)
-        if existing is not None:  # re-enrolment replaces the credential and lifts a revocation
-            existing.agency_id = agency_id
-            existing.credential_hash = hash_credential(credential)
-            existing.revoked_at = None
-        else:
-            session.add(
-                Kiosk(
-                    kiosk_id=kiosk_id,
-                    agency_id=agency_id,
-                    credential_hash=hash_credential(credential),
-                    created_at=utcnow(),
+    def enrol(body: dict[str, Any]) -> dict[str, str]:
+        with transaction(factory) as session:
+            kiosk_id, agency_id = body.get("kiosk_id"), body.get("agency_id")
+            if not (isinstance(kiosk_id, str) and 0 < len(kiosk_id) <= 64):
+                raise HTTPException(422, "kiosk_id: expected 1..64 chars")
+            if not (isinstance(agency_id, str) and 0 < len(agency_id) <= 64):
+                raise HTTPException(422, "agency_id: expected 1..64 chars")
+            credential = new_credential()
+            existing = session.get(Kiosk, kiosk_id)
+            if existing is not None:  # re-enrolment replaces the credential and lifts a revocation
+                existing.agency_id = agency_id
+                existing.credential_hash = hash_credential(credential)
+                existing.revoked_at = None
+            else:
+                session.add(
+                    Kiosk(
+                        kiosk_id=kiosk_id,
+                        agency_id=agency_id,
+                        credential_hash=hash_credential(credential),
+                        created_at=utcnow(),
+                    )
                 )
-            )
-        log.info("kiosk %s enrolled for agency %s", kiosk_id, agency_id)
-        return {"kiosk_id": kiosk_id, "credential": credential}
+            log.info("kiosk %s enrolled for agency %s", kiosk_id, agency_id)
+            return {"kiosk_id": kiosk_id, "credential": credential}
 
     @app.post("/api/v1/kiosks/{kiosk_id}/revoke", dependencies=[Admin])
-    def revoke(kiosk_id: str, session: DB) -> dict[str, Any]:
-        kiosk = session.get(Kiosk, kiosk_id)
-        if kiosk is None:
-            raise HTTPException(404, "unknown kiosk")
-        kiosk.revoked_at = kiosk.revoked_at or utcnow()
-        log.warning("kiosk %s revoked", kiosk_id)
-        return {"kiosk_id": kiosk_id, "revoked_at": iso(kiosk.revoked_at)}
+    def revoke(kiosk_id: str) -> dict[str, Any]:
+        with transaction(factory) as session:
+            kiosk = session.get(Kiosk, kiosk_id)
+            if kiosk is None:
+                raise HTTPException(404, "unknown kiosk")
+            kiosk.revoked_at = kiosk.revoked_at or utcnow()
+            log.warning("kiosk %s revoked", kiosk_id)
+            return {"kiosk_id": kiosk_id, "revoked_at": iso(kiosk.revoked_at)}
 
     @app.get("/api/v1/kiosks", dependencies=[Admin])
-    def kiosks(session: DB) -> dict[str, Any]:
+    def kiosks(session: ReadDB) -> dict[str, Any]:
         rows = session.scalars(select(Kiosk).order_by(Kiosk.kiosk_id)).all()
         return {
             "kiosks": [
@@ -213,26 +218,27 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     @app.post("/api/v1/heartbeat")
-    def heartbeat(body: dict[str, Any], kiosk: KioskDep, session: DB) -> dict[str, str]:
-        allowed = (
-            "version",
-            "clock",
-            "backlog",
-            "printer",
-            "camera",
-            "tickets_not_printed",
-            "last_sync_error",
-        )
-        health = {k: body.get(k) for k in allowed if k in body}
-        if len(json.dumps(health, default=str)) > 4096:
-            raise HTTPException(413, "heartbeat too large")
-        now = utcnow()
-        session.execute(
-            update(Kiosk)
-            .where(Kiosk.kiosk_id == kiosk.kiosk_id)
-            .values(last_heartbeat_at=now, health=health)
-        )
-        return {"server_time": now.isoformat()}
+    def heartbeat(body: dict[str, Any], kiosk: KioskDep) -> dict[str, str]:
+        with transaction(factory) as session:
+            allowed = (
+                "version",
+                "clock",
+                "backlog",
+                "printer",
+                "camera",
+                "tickets_not_printed",
+                "last_sync_error",
+            )
+            health = {k: body.get(k) for k in allowed if k in body}
+            if len(json.dumps(health, default=str)) > 4096:
+                raise HTTPException(413, "heartbeat too large")
+            now = utcnow()
+            session.execute(
+                update(Kiosk)
+                .where(Kiosk.kiosk_id == kiosk.kiosk_id)
+                .values(last_heartbeat_at=now, health=health)
+            )
+            return {"server_time": now.isoformat()}
 
     @app.get("/api/v1/trust-list")
     def trust_list(_kiosk: KioskDep) -> dict[str, Any]:
@@ -323,7 +329,7 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse({"document_id": document_id, "sha256": actual}, status_code=status)
 
     @app.get("/api/v1/tickets/{ticket_id}/documents")
-    def ticket_documents(ticket_id: str, staff: StaffAgency, session: DB) -> dict[str, Any]:
+    def ticket_documents(ticket_id: str, staff: StaffAgency, session: ReadDB) -> dict[str, Any]:
         ticket = session.get(Ticket, ticket_id)
         if ticket is not None:
             check_agency(staff, ticket.agency_id)
@@ -350,7 +356,7 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     @app.get("/api/v1/documents/{document_id}")
-    def get_document(document_id: str, staff: StaffAgency, session: DB) -> Response:
+    def get_document(document_id: str, staff: StaffAgency, session: ReadDB) -> Response:
         doc = session.get(Document, document_id)
         if doc is None or doc.data is None:
             raise HTTPException(404, "document not stored")
@@ -366,31 +372,35 @@ def create_app(settings: Settings) -> FastAPI:
     # ------------------------------------------------------------ turns (online turnero)
 
     @app.post("/api/v1/turns", dependencies=[Admin])
-    def create_turn(body: dict[str, Any], request: Request, session: DB) -> dict[str, str]:
-        try:
-            req = BookingRequest(
-                agency_id=str(body["agency_id"]),
-                tramite_id=str(body["tramite_id"]),
-                slot_start=parse_iso(body["slot_start"]),
-                id_number=str(body["id_number"]),
-                email=str(body["email"]),
-                mobile=str(body["mobile"]),
-                province=str(body["province"]),
-            )
-            turn = book_turn(
-                session, req, keys.signing_key(), timedelta(minutes=settings.turn_validity_minutes)
-            )
-        except (KeyError, ValueError, BookingError) as exc:
-            raise HTTPException(422, f"invalid booking: {exc}") from None
-        base = settings.public_base_url or str(request.base_url).rstrip("/")
-        return {
-            "turn_id": turn.turn_id,
-            "token": turn.token,
-            "confirmation_url": f"{base}/api/v1/turns/{turn.turn_id}/confirmation.pdf",
-        }
+    def create_turn(body: dict[str, Any], request: Request) -> dict[str, str]:
+        with transaction(factory) as session:
+            try:
+                req = BookingRequest(
+                    agency_id=str(body["agency_id"]),
+                    tramite_id=str(body["tramite_id"]),
+                    slot_start=parse_iso(body["slot_start"]),
+                    id_number=str(body["id_number"]),
+                    email=str(body["email"]),
+                    mobile=str(body["mobile"]),
+                    province=str(body["province"]),
+                )
+                turn = book_turn(
+                    session,
+                    req,
+                    keys.signing_key(),
+                    timedelta(minutes=settings.turn_validity_minutes),
+                )
+            except (KeyError, ValueError, BookingError) as exc:
+                raise HTTPException(422, f"invalid booking: {exc}") from None
+            base = settings.public_base_url or str(request.base_url).rstrip("/")
+            return {
+                "turn_id": turn.turn_id,
+                "token": turn.token,
+                "confirmation_url": f"{base}/api/v1/turns/{turn.turn_id}/confirmation.pdf",
+            }
 
     @app.get("/api/v1/turns/{turn_id}/confirmation.pdf")
-    def turn_pdf(turn_id: str, session: DB) -> Response:
+    def turn_pdf(turn_id: str, session: ReadDB) -> Response:
         # the unguessable turn id is the capability, as with the turnero's e-mailed link
         turn = session.get(Turn, turn_id)
         if turn is None:
@@ -404,16 +414,17 @@ def create_app(settings: Settings) -> FastAPI:
     # ------------------------------------------------------------ queue
 
     @app.post("/api/v1/agencies/{agency_id}/counters/{counter_id}/enrol", dependencies=[Admin])
-    def enrol_counter(agency_id: str, counter_id: str, session: DB) -> dict[str, str]:
-        credential = new_credential()
-        session.merge(
-            Counter(
-                agency_id=agency_id,
-                counter_id=counter_id,
-                credential_hash=hash_credential(credential),
+    def enrol_counter(agency_id: str, counter_id: str) -> dict[str, str]:
+        with transaction(factory) as session:
+            credential = new_credential()
+            session.merge(
+                Counter(
+                    agency_id=agency_id,
+                    counter_id=counter_id,
+                    credential_hash=hash_credential(credential),
+                )
             )
-        )
-        return {"agency_id": agency_id, "counter_id": counter_id, "credential": credential}
+            return {"agency_id": agency_id, "counter_id": counter_id, "credential": credential}
 
     @app.post("/api/v1/agencies/{agency_id}/counters/{counter_id}/next")
     async def call_next(
@@ -466,19 +477,22 @@ def create_app(settings: Settings) -> FastAPI:
         return q.ticket_json(ticket)
 
     @app.post("/api/v1/tickets/{ticket_id}/complete")
-    def complete(ticket_id: str, staff: StaffAgency, session: DB) -> dict[str, Any]:
-        return _transition(ticket_id, staff, session, ("called",), "completed")
+    def complete(ticket_id: str, staff: StaffAgency) -> dict[str, Any]:
+        with transaction(factory) as session:
+            return _transition(ticket_id, staff, session, ("called",), "completed")
 
     @app.post("/api/v1/tickets/{ticket_id}/no-show")
-    def no_show(ticket_id: str, staff: StaffAgency, session: DB) -> dict[str, Any]:
-        return _transition(ticket_id, staff, session, ("called",), "no_show")
+    def no_show(ticket_id: str, staff: StaffAgency) -> dict[str, Any]:
+        with transaction(factory) as session:
+            return _transition(ticket_id, staff, session, ("called",), "no_show")
 
     @app.post("/api/v1/tickets/{ticket_id}/recall")
-    def recall(ticket_id: str, staff: StaffAgency, session: DB) -> dict[str, Any]:
-        return _transition(ticket_id, staff, session, ("called", "no_show"), "called")
+    def recall(ticket_id: str, staff: StaffAgency) -> dict[str, Any]:
+        with transaction(factory) as session:
+            return _transition(ticket_id, staff, session, ("called", "no_show"), "called")
 
     @app.get("/api/v1/conflicts", dependencies=[Admin])
-    def conflicts(session: DB) -> dict[str, Any]:
+    def conflicts(session: ReadDB) -> dict[str, Any]:
         rows = session.scalars(select(Conflict).order_by(Conflict.id)).all()
         return {
             "conflicts": [
@@ -497,34 +511,35 @@ def create_app(settings: Settings) -> FastAPI:
         }
 
     @app.post("/api/v1/conflicts/{conflict_id}/resolve", dependencies=[Admin])
-    def resolve(conflict_id: int, body: dict[str, Any], session: DB) -> dict[str, Any]:
+    def resolve(conflict_id: int, body: dict[str, Any]) -> dict[str, Any]:
         """Staff decide: "admit" puts the held ticket in the queue, "reject" closes it."""
-        action = body.get("action")
-        if action not in ("admit", "reject"):
-            raise HTTPException(422, 'action: expected "admit" or "reject"')
-        c = session.get(Conflict, conflict_id)
-        if c is None:
-            raise HTTPException(404, "unknown conflict")
-        if c.resolved_at is None:
-            c.resolved_at, c.resolution = utcnow(), action
-            session.execute(
-                update(Ticket)
-                .where(Ticket.ticket_id == c.ticket_id, Ticket.state == "held")
-                .values(state="waiting" if action == "admit" else "rejected")
-            )
-        return {"id": c.id, "resolution": c.resolution}
+        with transaction(factory) as session:
+            action = body.get("action")
+            if action not in ("admit", "reject"):
+                raise HTTPException(422, 'action: expected "admit" or "reject"')
+            c = session.get(Conflict, conflict_id)
+            if c is None:
+                raise HTTPException(404, "unknown conflict")
+            if c.resolved_at is None:
+                c.resolved_at, c.resolution = utcnow(), action
+                session.execute(
+                    update(Ticket)
+                    .where(Ticket.ticket_id == c.ticket_id, Ticket.state == "held")
+                    .values(state="waiting" if action == "admit" else "rejected")
+                )
+            return {"id": c.id, "resolution": c.resolution}
 
     # ------------------------------------------------------------ public status
 
     @app.get("/api/v1/tickets/{ticket_id}/status")
-    def status(ticket_id: str, session: DB) -> dict[str, Any]:
+    def status(ticket_id: str, session: ReadDB) -> dict[str, Any]:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise HTTPException(404, "unknown ticket")
         return q.ticket_status(session, ticket, policy).to_json()
 
     @app.get("/t/{ticket_id}", response_class=HTMLResponse)
-    def status_page(ticket_id: str, session: DB) -> HTMLResponse:
+    def status_page(ticket_id: str, session: ReadDB) -> HTMLResponse:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             return HTMLResponse(

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+READONLY = "kiosk_readonly"
 
 
 def is_sqlite(url_or_engine: str | Engine) -> bool:
@@ -44,7 +45,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # readers (see read_factory) need no write lock: WAL gives them a snapshot
+            readonly = conn.get_execution_options().get(READONLY, False)
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
@@ -52,6 +55,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for transactions that only read (a plain deferred BEGIN on SQLite)."""
+    return sessionmaker(engine.execution_options(**{READONLY: True}), expire_on_commit=False)
 
 
 @contextmanager

@@ -77,7 +77,12 @@ class Ticket(Base):
     printed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     print_detail: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
-    __table_args__ = (Index("ix_tickets_queue", "agency_id", "state", "priority", "issued_at"),)
+    # "the oldest waiting <priority> <kind> ticket of this agency" is one index walk (call_next)
+    __table_args__ = (
+        Index(
+            "ix_tickets_next", "agency_id", "state", "priority", "kind", "issued_at", "ticket_id"
+        ),
+    )
 
 
 class TurnCheckin(Base):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.central.config import QueuePolicy
@@ -32,6 +32,7 @@ ACTIVE_COUNTER_WINDOW = timedelta(minutes=30)
 
 
 def order_by(policy: QueuePolicy, now: datetime) -> list[ColumnElement[Any]]:
+    """The queue order as one SQL ORDER BY (reference and reporting; see call_next)."""
     keys: list[ColumnElement[Any]] = []
     if policy.priority_first:
         keys.append(case((Ticket.priority.is_(True), 0), else_=1))
@@ -56,6 +57,20 @@ def sort_key(t: Ticket, policy: QueuePolicy, now: datetime) -> tuple[Any, ...]:
     return (*key, issued, t.ticket_id)
 
 
+def _head(
+    session: Session, base: Select[tuple[Ticket]], lock: bool, *conds: ColumnElement[bool]
+) -> Ticket | None:
+    """The oldest waiting ticket matching ``conds`` — one walk down ix_tickets_next."""
+    stmt = base.where(*conds).order_by(Ticket.issued_at, Ticket.ticket_id).limit(1)
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True)
+    return session.scalars(stmt).first()
+
+
+def _fifo_key(t: Ticket) -> tuple[datetime, str]:
+    return as_utc(t.issued_at), t.ticket_id
+
+
 def call_next(
     session: Session,
     agency_id: str,
@@ -64,14 +79,36 @@ def call_next(
     tramites: list[str] | None = None,
     now: datetime | None = None,
 ) -> Ticket | None:
+    """Take the first ticket in ``order_by`` order and mark it called.
+
+    Not one ORDER BY over the whole queue (a sort of every waiting ticket per call): at most
+    four indexed "oldest of ..." lookups — priority group by group, the oldest appointment and
+    the oldest walk-in, the latter ranking with appointments when it is starving. Same order as
+    ``order_by``/``sort_key`` (a property test checks it).
+    """
     now = now or utcnow()
-    stmt = select(Ticket).where(Ticket.agency_id == agency_id, Ticket.state == "waiting")
+    lock = session.get_bind().dialect.name == "postgresql"
+    base = select(Ticket).where(Ticket.agency_id == agency_id, Ticket.state == "waiting")
     if tramites:
-        stmt = stmt.where(Ticket.tramite_id.in_(tramites))
-    stmt = stmt.order_by(*order_by(policy, now)).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    ticket = session.scalars(stmt).first()
+        base = base.where(Ticket.tramite_id.in_(tramites))
+    groups: list[list[ColumnElement[bool]]] = (
+        [[Ticket.priority.is_(True)], [Ticket.priority.is_(False)]]
+        if policy.priority_first
+        else [[]]
+    )
+    cutoff = now - timedelta(minutes=policy.starvation_minutes)
+    ticket: Ticket | None = None
+    for group in groups:
+        if policy.appointments_first:
+            appt = _head(session, base, lock, *group, Ticket.kind == "appointment")
+            walk = _head(session, base, lock, *group, Ticket.kind != "appointment")
+            starving = walk is not None and as_utc(walk.issued_at) <= cutoff
+            first_class = [t for t in (appt, walk if starving else None) if t is not None]
+            ticket = min(first_class, key=_fifo_key) if first_class else walk
+        else:
+            ticket = _head(session, base, lock, *group)
+        if ticket is not None:
+            break
     if ticket is None:
         return None
     ticket.state = "called"

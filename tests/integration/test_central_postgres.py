@@ -99,7 +99,12 @@ def test_pg_migrations_are_idempotent(pg_url: str) -> None:
     migrate(engine)
     migrate(engine)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+    from alembic import command
+
+    from kiosk.central.db import alembic_config
+
+    command.check(alembic_config(engine))  # the PostgreSQL schema is exactly the models
     engine.dispose()
 
 

@@ -97,7 +97,7 @@ def central_fixture(tmp_path: Path) -> Iterator[Central]:
     migrate(engine)
     engine.dispose()
     app = create_app(Settings(db_url=url, keys_dir=tmp_path / "keys", admin_token=ADMIN))
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # NODELAY
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     port = sock.getsockname()[1]
