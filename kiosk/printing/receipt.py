@@ -24,6 +24,7 @@ Paper = Literal["roll80", "a4"]
 
 MM = 72.0 / 25.4  # points per millimetre
 MIN_SCALE = 0.7  # smallest type scale on A4 before the page is allowed to grow
+QR_MASK = 2
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,9 @@ def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    # A fixed mask: choosing the "best" of the eight costs ~10x the whole QR (8 trial
+    # encodings + penalty scoring); every mask is valid, and decoding is verified in tests.
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, mask_pattern=QR_MASK)
     qr.add_data(data)
     qr.make(fit=True)
     return tuple(tuple(bool(m) for m in row) for row in qr.get_matrix())
