@@ -21,7 +21,7 @@ import secrets
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -106,27 +106,22 @@ def _fmt_bytes(n: float) -> str:
     return f"{int(n)} B"
 
 
-def _fmt_time(when: datetime | None, now: datetime) -> str:
-    if when is None:
-        return "—"
-    if when.tzinfo is None:  # SQLite hands back naive UTC
-        from datetime import UTC
-
-        when = when.replace(tzinfo=UTC)
-    local = when.astimezone(now.tzinfo)
-    return (
-        local.strftime("%H:%M:%S")
-        if local.date() == now.date()
-        else local.strftime("%Y-%m-%d %H:%M")
-    )
-
-
 def _aware(when: datetime | None) -> datetime | None:
+    """The store's UTCDateTime is aware; a plain SQLite column would hand back naive UTC."""
     if when is not None and when.tzinfo is None:
-        from datetime import UTC
-
         return when.replace(tzinfo=UTC)
     return when
+
+
+def format_time(when: datetime | None, now: datetime) -> str:
+    """Kiosk-local time: just the time for today, the date too otherwise."""
+    when = _aware(when)
+    if when is None:
+        return "—"
+    local = when.astimezone(now.tzinfo)
+    if local.date() == now.date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------- diagnostics
@@ -242,7 +237,7 @@ def collect(
             "staff.backlog_detail",
             dead=summary.dead,
             acked=summary.acked,
-            oldest=_fmt_time(oldest, now),
+            oldest=format_time(oldest, now),
         )
         value = t("staff.pending_count", count=summary.pending)
         if age is not None and age >= BACKLOG_FAIL_AGE:
@@ -266,7 +261,7 @@ def collect(
             status = Status.WARN if health.backlog else Status.OK
             return Check("sync_last_success", key, status, t("staff.never"), state)
         return Check(
-            "sync_last_success", key, Status.OK, _fmt_time(health.last_success, now), state
+            "sync_last_success", key, Status.OK, format_time(health.last_success, now), state
         )
 
     def last_error_check() -> Check:

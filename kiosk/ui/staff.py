@@ -84,6 +84,7 @@ class PinResult:
     outcome: PinOutcome
     attempts_left: int = 0
     locked_for_s: int = 0
+    just_locked: bool = False  # this attempt caused the lockout
 
 
 def hash_pin(pin: str) -> str:
@@ -144,7 +145,7 @@ class PinGate:
         if failures >= MAX_PIN_ATTEMPTS:
             until = self.services.clock.now() + timedelta(seconds=LOCKOUT_S)
             self._save({"failures": 0, "locked_until": until.isoformat()})
-            return PinResult(PinOutcome.LOCKED, locked_for_s=LOCKOUT_S)
+            return PinResult(PinOutcome.LOCKED, locked_for_s=LOCKOUT_S, just_locked=True)
         self._save({"failures": failures, "locked_until": None})
         return PinResult(PinOutcome.WRONG, attempts_left=MAX_PIN_ATTEMPTS - failures)
 
@@ -369,7 +370,7 @@ class PinDialog(QDialog):
                 self.message, self.tr_("staff.pin_wrong", left=result.attempts_left), "error"
             )
         elif result.outcome is PinOutcome.LOCKED:
-            if result.locked_for_s == LOCKOUT_S:  # this attempt caused the lock
+            if result.just_locked:
                 _audit(self.services, "staff_pin_locked", {"seconds": LOCKOUT_S})
                 log.warning("staff PIN locked after %d wrong attempts", MAX_PIN_ATTEMPTS)
             _set_message(
@@ -648,7 +649,7 @@ class SyncPage(_Page):
         self.values["sync_state"].setText(state)
         self.values["sync_backlog"].setText(self.tr_("staff.pending_count", count=health.backlog))
         self.values["sync_last_success"].setText(
-            diagnostics._fmt_time(health.last_success, now)
+            diagnostics.format_time(health.last_success, now)
             if health.last_success
             else self.tr_("staff.never")
         )

@@ -163,6 +163,8 @@ def test_wrong_pins_count_down_then_lock(
     assert "Intentos restantes: 1" in text_of(pin_dialog, "pin_message")
     type_pin(qtbot, pin_dialog, "2222")
     assert "intente de nuevo en 60 s" in text_of(pin_dialog, "pin_message")
+    type_pin(qtbot, pin_dialog, "3333")  # refused while locked, not counted, not re-audited
+    assert "intente de nuevo en 60 s" in text_of(pin_dialog, "pin_message")
     # locked: even the right PIN is refused
     clock.advance(20)
     type_pin(qtbot, pin_dialog, PIN)
