@@ -64,6 +64,14 @@ def page_icon(width: int = THUMB_W, height: int = THUMB_H, label: str = "") -> Q
     return pix
 
 
+def _set_role(widget: QWidget, role: str) -> None:
+    """Change a QSS role property and re-apply the style sheet to it."""
+    if widget.property("role") != role:
+        widget.setProperty("role", role)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+
 class DocumentCard(QFrame):
     def __init__(self, requirement_id: str, name: str, retake_text: str) -> None:
         super().__init__()
@@ -256,7 +264,7 @@ class ReviewScreen(Screen):
         self.confirm_button.setEnabled(False)
         for card in self.cards.values():
             card.retake.setEnabled(False)
-        self.status.setProperty("role", "message")
+        _set_role(self.status, "message")
         self.status.setText(self.ctx.t("review.saving"))
         self.status.show()
         generation = self._generation
@@ -278,9 +286,7 @@ class ReviewScreen(Screen):
             return
         log.error("the visit could not be stored: %s", type(exc).__name__)
         self.saving = False
-        self.status.setProperty("role", "error")
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
+        _set_role(self.status, "error")
         self.status.setText(self.ctx.t("review.store_failed"))
         self.status.show()
         self.confirm_button.setEnabled(True)

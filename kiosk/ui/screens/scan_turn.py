@@ -102,6 +102,7 @@ class ScanTurnScreen(Screen):
         self.phone_label = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.phone_label.setProperty("role", "hint")
         self.view = CameraView()
+        self.view.set_guide(1.0)  # a square where the code should go
         self.hint = QLabel(wordWrap=True)
         self.hint.setProperty("role", "message")
         self.hint.hide()
