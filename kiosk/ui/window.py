@@ -320,10 +320,12 @@ class KioskWindow(QWidget):
 
     def set_high_contrast(self, on: bool) -> None:
         self.high_contrast = on
+        self.home.set_accessibility(self.high_contrast, self.large_text)
         self._apply_theme()
 
     def set_large_text(self, on: bool) -> None:
         self.large_text = on
+        self.home.set_accessibility(self.high_contrast, self.large_text)
         self._apply_theme()
 
     def _apply_theme(self, *, force: bool = False) -> None:

@@ -52,7 +52,7 @@ class QuestionsScreen(Page):
                 for o in question.options
             ]
         for value, text in options:
-            b = button(text, "", name=f"option_{value}")
+            b = button(text, "option", name=f"option_{value}")
             b.clicked.connect(lambda _=False, qid=question.id, v=value: self._answer(qid, v))
             self.options.addWidget(b)
             b.show()  # at once, not on the next event-loop turn (a fast tap must find it)

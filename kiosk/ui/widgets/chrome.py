@@ -54,8 +54,11 @@ class FooterBar(QWidget):
         self.cancel = button("", "cancel", name="cancelButton")
         self.back.clicked.connect(self.back_clicked)
         self.cancel.clicked.connect(self.cancel_clicked)
+        for b in (self.back, self.cancel):  # same size and place on every page
+            b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+            b.setMinimumWidth(420)
         layout.addWidget(self.back)
-        layout.addStretch(0)
+        layout.addStretch(1)
         layout.addWidget(self.cancel)
 
     def configure(self, back: bool, cancel: bool) -> None:
