@@ -223,6 +223,15 @@ class CupsPrinter:
                 ["lpstat", "-W", "not-completed", "-o", self.queue],
                 timeout=min(10.0, max(0.5, deadline - time.monotonic())),
             )
+            if pending.returncode != 0:
+                # Cannot see the job any more (scheduler gone, queue deleted): not "printed".
+                current = self._status()
+                state = current.state if not current.can_print else PrinterState.ERROR
+                detail = f"lost track of {job_id}: {pending.stderr.decode(errors='replace')}"
+                log.error(detail.strip())
+                return PrintResult(
+                    False, PrinterStatus(state, detail.strip()), job_id=job_id, error=detail
+                )
             if not _lists_job(pending.stdout.decode(errors="replace"), job_id):
                 break
             current = self._status()

@@ -254,3 +254,20 @@ def test_job_that_never_completes_is_cancelled_as_stuck(hung_queue: str) -> None
     while result.job_id in pending_jobs(hung_queue) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert result.job_id not in pending_jobs(hung_queue)  # cancelled, will not print later
+
+
+def test_queue_deleted_while_printing_is_not_reported_as_printed(hung_queue: str) -> None:
+    printer = CupsPrinter(hung_queue, timeout=15)
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(printer.print_receipt(sample_receipt()))
+    )
+    worker.start()
+    deadline = time.monotonic() + 10
+    while not pending_jobs(hung_queue) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pending_jobs(hung_queue), "the job never reached the queue"
+    assert _run("lpadmin", "-x", hung_queue).returncode == 0
+    worker.join(timeout=20)
+    assert results and not results[0].ok
+    assert results[0].status.state is not PrinterState.READY
