@@ -166,8 +166,33 @@ def _quad_support(
     return _seg_support(q, np.roll(q, -1, axis=0), mag, gx, gy, thresh, n)
 
 
+def _uniform_band(
+    lab: np.ndarray, a: np.ndarray, b: np.ndarray, na: np.ndarray, nb: np.ndarray
+) -> bool:
+    """True when the strip between side a-b and its shifted copy na-nb has one colour (chroma
+    median absolute deviation small): a printed band is uniform, a checkered desk is not."""
+    h, w = lab.shape[:2]
+    t = np.linspace(0.1, 0.9, 24)[:, None]
+    pts = np.concatenate(
+        [
+            (a + (na - a) * f) + ((b + (nb - b) * f) - (a + (na - a) * f)) * t
+            for f in (0.25, 0.5, 0.75)
+        ]
+    )
+    x = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+    chroma = lab[y, x, 1:].astype(np.float64)
+    mad = np.median(np.abs(chroma - np.median(chroma, axis=0)), axis=0)
+    return bool(mad.max() <= 3.0)
+
+
 def _extend(
-    q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray, thresh: float
+    q: np.ndarray,
+    mag: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    thresh: float,
+    lab: np.ndarray,
 ) -> np.ndarray:
     """Push a side outwards onto a parallel edge when both neighbouring sides visibly continue up
     to it, past a gap without edges: recovers an ID card's coloured header band that blends into
@@ -202,7 +227,7 @@ def _extend(
         ext = _seg_support(
             np.stack([a, b]), np.stack([na[k], nb[k]]), mag, gx, gy, thresh, 12, border_ok=False
         )
-        if ext.min() >= 0.85:
+        if ext.min() >= 0.85 and _uniform_band(lab, a, b, na[k], nb[k]):
             q[i], q[(i + 1) % 4] = na[k], nb[k]
     return q
 
@@ -406,7 +431,12 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
         if all(cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -1.5 for x, y in best):
             best, best_support = q, support
             break
-    best = _extend(best, mag, gx, gy, thresh)
+    # Straighten the polygon approximation on the small image first: extension needs true side
+    # directions to test parallel edges.
+    straight, _ = _refine(small, best, radius=3.0)
+    if is_convex(straight):
+        best = straight
+    best = _extend(best, mag, gx, gy, thresh, lab)
     sh, sw = small.shape[:2]
     touches = bool(
         ((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any()
