@@ -67,7 +67,7 @@ def _retrying(factory: sessionmaker[Session], work: Callable[[Session], T], trie
     """One transaction; retried on deadlock/serialisation failure (PostgreSQL) or lock timeout."""
     for attempt in range(tries):
         try:
-            with factory() as session, session.begin():
+            with transaction(factory) as session:
                 return work(session)
         except OperationalError as exc:
             code = getattr(exc.orig, "sqlstate", None)

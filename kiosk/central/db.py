@@ -7,10 +7,12 @@ two writers never both read and then fight over the upgrade to a write lock (tha
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 READONLY = "kiosk_readonly"
+_WRITE_LOCKS: WeakKeyDictionary[Engine, threading.Lock] = WeakKeyDictionary()
 
 
 def is_sqlite(url_or_engine: str | Engine) -> bool:
@@ -30,7 +33,10 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if is_sqlite(url):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=pool_size
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=pool_size,
+            hide_parameters=True,  # SQL errors must not carry citizens' data into logs
         )
 
         @event.listens_for(engine, "connect")
@@ -43,6 +49,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
+        _WRITE_LOCKS[engine] = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
             # readers (see read_factory) need no write lock: WAL gives them a snapshot
@@ -50,7 +58,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    return create_engine(
+        url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+    )
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -64,7 +74,11 @@ def read_factory(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    with factory() as session, session.begin():
+    """One transaction, committed on exit. On SQLite, writers of this process queue on a lock
+    first: SQLite's own busy handler polls with sleeps of up to 100 ms, which turns contention
+    into multi-second tail latencies."""
+    lock = _WRITE_LOCKS.get(factory.kw.get("bind"))  # type: ignore[arg-type]
+    with lock if lock is not None else nullcontext(), factory() as session, session.begin():
         yield session
 
 
