@@ -49,8 +49,10 @@ class InfoScreen(Page):
         self.primary.clicked.connect(self._primary)
         self.secondary.clicked.connect(self._secondary)
         self.home.clicked.connect(lambda: self.ctx.flow.cancel())
-        for b in (self.primary, self.secondary, self.home):
-            text_col.addWidget(b)
+        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.actions.setSpacing(24)
+        for b in (self.home, self.secondary, self.primary):  # the main action last: right/bottom
+            self.actions.addWidget(b)
         qr_host = QWidget()
         qr_col = QVBoxLayout(qr_host)
         qr_col.setContentsMargins(0, 0, 0, 0)
@@ -66,12 +68,16 @@ class InfoScreen(Page):
         self.body.addWidget(text_host, 3)
         self.body.addWidget(qr_host, 2)
         self.outer.addLayout(self.body, 1)
+        self.outer.addLayout(self.actions)
 
     # ------------------------------------------------------------------ rendering
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
         flip(self.body, portrait)
+        # portrait: the main action on top of the column, nearest to the text
+        self.actions.setDirection(QBoxLayout.Direction.BottomToTop if portrait
+                                  else QBoxLayout.Direction.LeftToRight)
 
     def refresh(self, flow: VisitFlow) -> None:
         self.reason = flow.info

@@ -35,7 +35,7 @@ class Keypad(QWidget):
         self.delete_button.setObjectName("keyDelete")
         self.ok_button = self._key("", "primary", self._submit)
         self.ok_button.setObjectName("keyOk")
-        self.ok_button.setProperty("role", "keyAction")
+        self.ok_button.setProperty("role", "keyOk")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(16)
