@@ -322,3 +322,16 @@ def test_concurrent_renders_give_identical_pdfs() -> None:
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: render_receipt_pdf(receipt), range(12)))
     assert all(r == expected for r in results)
+
+
+def test_technician_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from kiosk.printing.__main__ import main
+
+    config = json.dumps({"backend": "spool", "folder": str(tmp_path)})
+    assert main([config]) == 0
+    out = capsys.readouterr().out
+    assert "test page: printed" in out and str(tmp_path) in out
+    assert main([config, "--status-only"]) == 0
+    assert main(['{"backend": "fax"}']) == 2
