@@ -440,3 +440,45 @@ def test_broken_catalog_shows_out_of_order(make_window: Any) -> None:
     w = make_window(svc=svc)
     assert w.current_name() == "out_of_order"
     assert not w.footer.isVisible()
+
+
+# --------------------------------------------------------------------------- the real camera path
+
+
+def test_appointment_journey_through_the_real_camera_pages(
+        qtbot: Any, make_window: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QR read from camera frames, documents auto-captured from camera frames: nothing driven
+    behind the pages' backs (the frames are synthetic, the camera code is the real one)."""
+    import kiosk.ui.screens.capture as capture_module
+    from tests.e2e import test_camera_screens as cam
+
+    monkeypatch.setattr(capture_module, "CONFIRM_MS", 300)
+    paths = {
+        "turn_phone": cam._frame_files(tmp_path, "qr", [cam.qr_frame()]),
+        "document": cam._frame_files(tmp_path, "doc", [cam.good_document_frame()]),
+    }
+
+    class SceneServices(cam.CameraServices):
+        def open_camera(self) -> Any:
+            scene = "turn_phone" if self.scenes and self.scenes[-1] == "turn_phone" else "document"
+            self.frames = paths[scene]
+            return super().open_camera()
+
+    svc = SceneServices(paths["turn_phone"])
+    svc.decisions.append(decision(TurnOutcome.OK, tramite_id=SGRT))
+    w = make_window(svc=svc)
+    drive = Driver(qtbot, w)
+    drive.tap("homeTurn")
+    drive.wait_page("identify", timeout=10_000)
+    assert svc.verified == [cam.QR_TEXT]
+    drive.type(TURN_CEDULA[-4:])
+    drive.tap("keyOk")
+    drive.answer("self", "cedula", "no")
+    drive.tap("checklistStart")
+    drive.wait_page("review", timeout=20_000)
+    assert set(w.flow.visit.captures) == {"cedula", "solicitud"}
+    drive.confirm_review()
+    drive.wait_printed()
+    assert w.screen("receipt").number.text() == "D-100"
+    drive.tap("receiptDone")
+    assert drive.page == "home"
