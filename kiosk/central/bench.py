@@ -32,7 +32,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -372,6 +372,3 @@ def run_bench(args: argparse.Namespace) -> int:
     out.flush()
     ok = result["lost"] == result["duplicated"] == result["double_dispatched"] == 0
     return 0 if ok else 1
-
-
-__all__ = ["run_bench", "timedelta"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from kiosk.central.config import QueuePolicy
@@ -31,22 +31,9 @@ from kiosk.central.timeutil import as_utc, iso, utcnow
 ACTIVE_COUNTER_WINDOW = timedelta(minutes=30)
 
 
-def order_by(policy: QueuePolicy, now: datetime) -> list[ColumnElement[Any]]:
-    """The queue order as one SQL ORDER BY (reference and reporting; see call_next)."""
-    keys: list[ColumnElement[Any]] = []
-    if policy.priority_first:
-        keys.append(case((Ticket.priority.is_(True), 0), else_=1))
-    if policy.appointments_first:
-        cutoff = now - timedelta(minutes=policy.starvation_minutes)
-        keys.append(
-            case((Ticket.kind == "appointment", 0), (Ticket.issued_at <= cutoff, 0), else_=1)
-        )
-    keys += [Ticket.issued_at.expression, Ticket.ticket_id.expression]
-    return keys
-
-
 def sort_key(t: Ticket, policy: QueuePolicy, now: datetime) -> tuple[Any, ...]:
-    """The same ordering in Python (for positions), kept next to the SQL version on purpose."""
+    """The queue order as a sort key (queue positions; the reference call_next is tested
+    against)."""
     key: list[Any] = []
     issued = as_utc(t.issued_at)
     if policy.priority_first:
@@ -79,12 +66,12 @@ def call_next(
     tramites: list[str] | None = None,
     now: datetime | None = None,
 ) -> Ticket | None:
-    """Take the first ticket in ``order_by`` order and mark it called.
+    """Take the first ticket in queue order (the module docstring; ``sort_key``), mark it called.
 
     Not one ORDER BY over the whole queue (a sort of every waiting ticket per call): at most
     four indexed "oldest of ..." lookups — priority group by group, the oldest appointment and
     the oldest walk-in, the latter ranking with appointments when it is starving. Same order as
-    ``order_by``/``sort_key`` (a property test checks it).
+    ``sort_key`` (a property test checks it).
     """
     now = now or utcnow()
     lock = session.get_bind().dialect.name == "postgresql"
