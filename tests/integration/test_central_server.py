@@ -270,3 +270,39 @@ def test_multiple_workers(tmp_path: Path, workers: int) -> None:
         assert [x["status"] for x in r.json()["results"]] == ["accepted"] * 10
         server.kill()
         assert not server.running
+
+
+def test_key_rotation_while_serving(central_server: CentralServer) -> None:
+    kiosk_id, cred = central_server.enrol("k1", AGENCY)
+    headers = central_server.kiosk_headers(kiosk_id, cred)
+    turn = {
+        "agency_id": AGENCY,
+        "tramite_id": "cod-ext",
+        "slot_start": "2026-11-26T10:00:00-05:00",
+        "id_number": ID_NUMBER,
+        "email": "a@example.ec",
+        "mobile": "0991234567",
+        "province": "Pichincha",
+    }
+    old_token = central_server.book_turn(**turn)["token"]
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kiosk.central",
+            "rotate-key",
+            "--keys",
+            str(central_server.keys_dir),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    new_kid = out.stdout.split()[-1]
+    trust = TrustList.from_json(
+        httpx.get(central_server.base_url + "/api/v1/trust-list", headers=headers).json()
+    )
+    assert len(trust) == 2 and trust.keys[new_kid].not_after is None
+    new_token = central_server.book_turn(**turn)["token"]
+    assert decode_token(new_token, trust).key_id == new_kid  # signs with the new key at once
+    assert decode_token(old_token, trust).key_id != new_kid  # and the old tokens still verify
