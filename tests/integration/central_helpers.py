@@ -63,6 +63,7 @@ class CentralServer:
         self.base_url = ""
         self.proc: subprocess.Popen[str] | None = None
         self.output: list[str] = []  # everything the server printed (for failure messages)
+        self._pump: threading.Thread | None = None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -113,7 +114,8 @@ class CentralServer:
                     ready.set()
             ready.set()
 
-        threading.Thread(target=pump, daemon=True).start()
+        self._pump = threading.Thread(target=pump, daemon=True, name="central-stdout")
+        self._pump.start()
         if not ready.wait(START_TIMEOUT) or not found:
             self.kill()
             raise RuntimeError("central did not start:\n" + "\n".join(self.output[-40:]))
@@ -143,6 +145,11 @@ class CentralServer:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
+        # the pump ends at EOF (the whole process group is gone); closing the pipe under it
+        # would raise in its thread instead
+        if self._pump is not None:
+            self._pump.join(10)
+            self._pump = None
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 
