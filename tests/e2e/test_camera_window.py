@@ -77,7 +77,7 @@ def test_capture_to_receipt_in_the_window(
     qtbot.waitUntil(lambda: window.flow.step is Step.RECEIPT, timeout=5000)
     assert review.cards == {}
     assert len(services.tickets) == 1
-    assert meter.max_gap < 0.1, f"UI thread stalled {meter.max_gap * 1000:.0f} ms"
+    meter.check()
     assert _camera_threads() == []
 
 
