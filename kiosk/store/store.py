@@ -612,21 +612,32 @@ class KioskStore:
         self, s: Session, limit: int = 100, now: datetime | None = None
     ) -> list[PendingEvent]:
         """Pending events due at `now`, oldest first, keeping per-ticket order: an event is held
-        back while an earlier event of the same ticket is pending but not due."""
+        back while an earlier event of the same ticket is pending but not due.
+
+        A batch also carries at most one event of each type per ticket: the central applies a
+        batch set-wise (not in request order), so two print statuses of one ticket in one batch
+        could land in the wrong order; in consecutive batches they cannot."""
         now = now or self._clock.now()
         heads = s.execute(
-            select(m.OutboxEvent.seq, m.OutboxEvent.aggregate_id, m.OutboxEvent.next_attempt_at)
+            select(
+                m.OutboxEvent.seq,
+                m.OutboxEvent.aggregate_id,
+                m.OutboxEvent.type,
+                m.OutboxEvent.next_attempt_at,
+            )
             .where(m.OutboxEvent.state == "pending")
             .order_by(m.OutboxEvent.seq)
         ).all()
         blocked: set[str] = set()
+        in_batch: set[tuple[str, str]] = set()
         chosen: list[int] = []
-        for seq, aggregate, next_at in heads:
+        for seq, aggregate, type_, next_at in heads:
             if aggregate in blocked:
                 continue
-            if next_at > now:
+            if next_at > now or (aggregate, type_) in in_batch:
                 blocked.add(aggregate)
                 continue
+            in_batch.add((aggregate, type_))
             chosen.append(seq)
             if len(chosen) >= limit:
                 break

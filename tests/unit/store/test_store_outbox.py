@@ -130,3 +130,22 @@ def test_audit_and_settings(store: KioskStore, clock: FakeClock) -> None:
     store.set_setting("idle", {"seconds": 90})
     store.set_setting("idle", {"seconds": 120})
     assert store.get_setting("idle") == {"seconds": 120}
+
+
+def test_one_event_per_type_and_ticket_in_a_batch(store: KioskStore, clock: FakeClock) -> None:
+    """The central applies a batch set-wise, so a later print status of the same ticket waits
+    for the next batch instead of racing the earlier one."""
+    t1 = store.complete_visit(make_visit(clock))
+    t2 = store.complete_visit(make_visit(clock))
+    store.mark_printed(t1.ticket_id, False, "paper_out")
+    store.mark_printed(t1.ticket_id, True, "reprinted")
+    store.mark_printed(t2.ticket_id, True, "ok")
+    first = store.due_events()
+    assert [(e.type, e.payload.get("printed")) for e in first] == [
+        ("ticket_issued", None), ("ticket_issued", None), ("print_status", False),
+        ("print_status", True),
+    ]  # fmt: skip
+    assert first[3].payload["ticket_id"] == t2.ticket_id
+    store.mark_acked([e.event_id for e in first])
+    [second] = store.due_events()
+    assert second.payload == {"ticket_id": t1.ticket_id, "printed": True, "detail": "reprinted"}
