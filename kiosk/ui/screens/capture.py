@@ -187,6 +187,10 @@ class CaptureScreen(Screen):
         """Personal data must not stay on screen for the next citizen."""
         self.view.clear()
         self.thumbnail.clear()
+        self.title.clear()
+        self.detail.clear()
+        self.notice.clear()
+        self.notice.hide()
         self.document = None
         self.item = None
         self._assessment = None
