@@ -1,6 +1,7 @@
 """Render every kiosk screen offscreen to PNG files (docs, reviews, visual checks).
 
     python -m kiosk.ui.screenshots OUT_DIR [--size 1080x1920|1920x1080] [--only home,receipt]
+                                   [--language en] [--large-text]
 
 Uses the test fakes (tests/e2e/fakes.py: the real domain with a fake clock, printer and camera),
 so it runs from a source checkout without a camera, printer or network.
@@ -163,7 +164,8 @@ def _compact(path: Path) -> None:
     small.save(path, optimize=True)
 
 
-def render(out_dir: Path, size: tuple[int, int], only: set[str] | None = None) -> list[Path]:
+def render(out_dir: Path, size: tuple[int, int], only: set[str] | None = None, *,
+           language: str = "es", large_text: bool = False) -> list[Path]:
     from PySide6.QtWidgets import QApplication
 
     if str(ROOT) not in sys.path:
@@ -174,6 +176,7 @@ def render(out_dir: Path, size: tuple[int, int], only: set[str] | None = None) -
     app = QApplication.instance() or QApplication([])
     out_dir.mkdir(parents=True, exist_ok=True)
     orientation = "portrait" if size[1] > size[0] else "landscape"
+    suffix = ("" if language == "es" else f"_{language}") + ("_large" if large_text else "")
     written = []
     for name, setup in _states().items():
         if only and name not in only:
@@ -183,9 +186,13 @@ def render(out_dir: Path, size: tuple[int, int], only: set[str] | None = None) -
         window.show()
         app.processEvents()
         try:
+            if language != "es":
+                window.set_language(language)
+            if large_text:
+                window.set_large_text(True)
             setup(window)
             _wait(lambda: False, 0.3 if name in ("scan_turn", "capture") else 0.05)
-            path = out_dir / f"{name}_{orientation}.png"
+            path = out_dir / f"{name}_{orientation}{suffix}.png"
             window.grab().save(str(path), "PNG", 9)
             _compact(path)
             written.append(path)
@@ -201,11 +208,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT, e.g. 1080x1920")
     parser.add_argument("--only", default="", help="comma-separated screen names")
+    parser.add_argument("--language", default="es", choices=("es", "en"))
+    parser.add_argument("--large-text", action="store_true")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     width, height = (int(v) for v in args.size.lower().split("x"))
     only = {s for s in args.only.split(",") if s} or None
-    for path in render(args.out_dir, (width, height), only):
+    for path in render(args.out_dir, (width, height), only, language=args.language,
+                       large_text=args.large_text):
         print(path)
     return 0
 

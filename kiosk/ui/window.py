@@ -305,7 +305,8 @@ class KioskWindow(QWidget):
 
     def retranslate(self) -> None:
         t = self.ctx.t
-        self.header.brand.setText(t("ui.brand"))
+        narrow = self._metrics is not None and self._metrics.portrait
+        self.header.brand.setText(t("ui.brand_short" if narrow else "ui.brand"))
         self.header.agency.setText(self.services.settings.agency_name)
         self.header.offline.setText(t("ui.offline"))
         lang = self.translator.language
@@ -341,6 +342,9 @@ class KioskWindow(QWidget):
                 set_portrait = getattr(page, "set_portrait", None)
                 if callable(set_portrait):
                     set_portrait(metrics.portrait)
+            self._metrics = metrics
+            self.header.brand.setText(self.ctx.t("ui.brand_short" if metrics.portrait
+                                                 else "ui.brand"))
         self._metrics = metrics
 
     # ------------------------------------------------------------------ Qt events

@@ -74,7 +74,7 @@ class ReceiptScreen(Page):
         self.your_turn = label("", "subtitle", name="receiptYourTurn")
         self.number = label("", "huge", wrap=False, name="receiptNumber")
         self.tramite = label("", "subtitle", name="receiptTramite")
-        self.area = label("", "body", name="receiptArea")
+        self.area = label("", "subtitle", name="receiptArea")
         self.priority = label("", "tagWarn", wrap=False, name="receiptPriority")
         for w in (self.your_turn, self.number, self.tramite, self.area):
             w.setAlignment(Qt.AlignmentFlag.AlignCenter)
