@@ -132,6 +132,10 @@ class AuditRecord:
     detail: str
 
 
+def _pending(r: m.OutboxEvent) -> PendingEvent:
+    return PendingEvent(r.seq, r.event_id, r.type, r.occurred_at, r.payload, r.attempts)
+
+
 # ---------------------------------------------------------------- the store
 
 P = ParamSpec("P")
@@ -618,38 +622,38 @@ class KioskStore:
         batch set-wise (not in request order), so two print statuses of one ticket in one batch
         could land in the wrong order; in consecutive batches they cannot."""
         now = now or self._clock.now()
-        heads = s.execute(
-            select(
-                m.OutboxEvent.seq,
-                m.OutboxEvent.aggregate_id,
-                m.OutboxEvent.type,
-                m.OutboxEvent.next_attempt_at,
-            )
+        rows = s.scalars(
+            select(m.OutboxEvent)
             .where(m.OutboxEvent.state == "pending")
             .order_by(m.OutboxEvent.seq)
-        ).all()
+            .execution_options(yield_per=256)  # stream: a day offline can queue thousands
+        )
         blocked: set[str] = set()
         in_batch: set[tuple[str, str]] = set()
-        chosen: list[int] = []
-        for seq, aggregate, type_, next_at in heads:
-            if aggregate in blocked:
+        chosen: list[PendingEvent] = []
+        for r in rows:
+            if r.aggregate_id in blocked:
                 continue
-            if next_at > now or (aggregate, type_) in in_batch:
-                blocked.add(aggregate)
+            if r.next_attempt_at > now or (r.aggregate_id, r.type) in in_batch:
+                blocked.add(r.aggregate_id)
                 continue
-            in_batch.add((aggregate, type_))
-            chosen.append(seq)
+            in_batch.add((r.aggregate_id, r.type))
+            chosen.append(_pending(r))
             if len(chosen) >= limit:
                 break
-        if not chosen:
-            return []
+        rows.close()
+        return chosen
+
+    @_transaction
+    def pending_events(self, s: Session) -> list[PendingEvent]:
+        """Every pending event, oldest first, whatever its retry schedule (for the technician's
+        offline export: the central de-duplicates, so exporting events that also sync is safe)."""
         rows = s.scalars(
-            select(m.OutboxEvent).where(m.OutboxEvent.seq.in_(chosen)).order_by(m.OutboxEvent.seq)
-        ).all()
-        return [
-            PendingEvent(r.seq, r.event_id, r.type, r.occurred_at, r.payload, r.attempts)
-            for r in rows
-        ]
+            select(m.OutboxEvent)
+            .where(m.OutboxEvent.state == "pending")
+            .order_by(m.OutboxEvent.seq)
+        )
+        return [_pending(r) for r in rows]
 
     @_transaction
     def next_due_at(self, s: Session) -> datetime | None:

@@ -385,6 +385,11 @@ class SyncWorker:
         if thread.is_alive():
             raise RuntimeError("sync worker thread did not stop in time")
 
+    def close(self) -> None:
+        """Stop the thread and close the HTTP client (the worker owns it from then on)."""
+        self.stop()
+        self._client.close()
+
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()

@@ -149,3 +149,24 @@ def test_one_event_per_type_and_ticket_in_a_batch(store: KioskStore, clock: Fake
     store.mark_acked([e.event_id for e in first])
     [second] = store.due_events()
     assert second.payload == {"ticket_id": t1.ticket_id, "printed": True, "detail": "reprinted"}
+
+
+def test_pending_events_lists_everything_for_export(store: KioskStore, clock: FakeClock) -> None:
+    t = store.complete_visit(make_visit(clock))
+    store.mark_printed(t.ticket_id, False, "paper_out")
+    store.mark_printed(t.ticket_id, True, "reprinted")
+    first = store.due_events()
+    assert [e.type for e in first] == ["ticket_issued", "print_status"]
+    store.mark_retry([first[0].event_id], "offline", clock.now() + timedelta(hours=1))
+    assert store.due_events() == []  # the print statuses wait for their ticket
+    assert [e.type for e in store.pending_events()] == [
+        "ticket_issued", "print_status", "print_status",
+    ]  # fmt: skip
+
+
+def test_large_backlog_is_batched(store: KioskStore, clock: FakeClock) -> None:
+    for _ in range(600):
+        store.complete_visit(make_visit(clock, documents=0))
+    assert len(store.due_events(limit=500)) == 500
+    store.mark_acked([e.event_id for e in store.due_events(limit=10_000)])  # > 500 ids at once
+    assert store.backlog() == 0
