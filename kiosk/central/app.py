@@ -581,4 +581,9 @@ def _page(title: str, body: str) -> str:
 
 def app_from_env() -> FastAPI:
     """uvicorn factory for worker processes (``--workers``): settings from the environment."""
+    import os
+
+    from kiosk.central.cli import configure_logging
+
+    configure_logging(os.environ.get("KIOSK_CENTRAL_LOG_LEVEL", "info"))
     return create_app(Settings.from_env())

@@ -85,6 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def configure_logging(level: str = "info") -> None:
+    """One stderr handler on the root logger, behind the PII filter of kiosk.logs, so uvicorn's
+    and SQLAlchemy's records (tracebacks included) are scrubbed like ours."""
+    from kiosk.logs import PiiFilter
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler()
+    handler.addFilter(PiiFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+
+
 def _admin_token(args: argparse.Namespace) -> str:
     if args.admin_token:
         return str(args.admin_token)
@@ -131,8 +148,10 @@ def serve(args: argparse.Namespace) -> int:
     log_level = args.log_level.lower()
     if args.workers > 1:
         os.environ.update(settings.to_env())
+        os.environ["KIOSK_CENTRAL_LOG_LEVEL"] = log_level
         config = uvicorn.Config(
             "kiosk.central.app:app_from_env",
+            log_config=None,  # workers configure logging in app_from_env
             factory=True,
             workers=args.workers,
             log_level=log_level,
@@ -151,7 +170,9 @@ def serve(args: argparse.Namespace) -> int:
     else:
         from kiosk.central.app import create_app
 
-        config = uvicorn.Config(create_app(settings), log_level=log_level, access_log=False)
+        config = uvicorn.Config(
+            create_app(settings), log_level=log_level, access_log=False, log_config=None
+        )
         uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -221,9 +242,7 @@ def rotate_key(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
+    configure_logging(getattr(args, "log_level", "info"))
     if args.command == "serve":
         return serve(args)
     if args.command == "enrol":

@@ -18,7 +18,10 @@ def parse_iso(value: object) -> datetime:
     """Aware ISO-8601 -> UTC; ValueError for anything else (a naive time is ambiguous)."""
     if not isinstance(value, str):
         raise ValueError("expected an ISO-8601 string")
-    dt = datetime.fromisoformat(value)
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("not an ISO-8601 time") from None  # never echo the input into logs
     if dt.tzinfo is None:
         raise ValueError("time without timezone")
     return dt.astimezone(UTC)
