@@ -11,7 +11,7 @@ def qr_matrix(text: str) -> list[list[bool]]:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(text)
     code.make(fit=True)
-    return code.get_matrix()
+    return [[bool(cell) for cell in row] for row in code.get_matrix()]
 
 
 def qr_pixmap(text: str, size_px: int) -> QPixmap:

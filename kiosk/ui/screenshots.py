@@ -181,7 +181,8 @@ def render(out_dir: Path, size: tuple[int, int], only: set[str] | None = None, *
     for name, setup in _states().items():
         if only and name not in only:
             continue
-        window = KioskWindow(FakeServices(), fullscreen=False, error_hooks=False)
+        services: Any = FakeServices()
+        window = KioskWindow(services, fullscreen=False, error_hooks=False)
         window.resize(*size)
         window.show()
         app.processEvents()

@@ -163,7 +163,7 @@ class KioskWindow(QWidget):
     def current_name(self) -> str:
         return self._current
 
-    def screen(self, name: str) -> Screen:
+    def screen(self, name: str) -> Screen:  # type: ignore[override]  # the page API asked for
         return self.screens[name]
 
     def show_out_of_order(self, reason: str, *, recover: bool = True) -> None:

@@ -21,28 +21,28 @@ class ChecklistScreen(Page):
         self.items = QVBoxLayout(content)
         self.items.setContentsMargins(0, 0, 16, 0)
         self.items.setSpacing(18)
-        self.scroll = kinetic_scroll(content)
-        self.outer.addWidget(self.scroll, 1)
+        self.list_area = kinetic_scroll(content)
+        self.outer.addWidget(self.list_area, 1)
         self.notes = label("", "hint", name="checklistNotes")
         self.outer.addWidget(self.notes)
-        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.actions.setSpacing(32)
+        self.action_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.action_row.setSpacing(32)
         self.missing = button("", "", name="checklistMissing")
         self.start = button("", "primary", name="checklistStart")
         self.missing.clicked.connect(lambda: self.ctx.flow.document_missing())
         self.start.clicked.connect(lambda: self.ctx.flow.checklist_confirmed())
-        self.actions.addWidget(self.missing, 2)
-        self.actions.addWidget(self.start, 3)
-        self.outer.addLayout(self.actions)
+        self.action_row.addWidget(self.missing, 2)
+        self.action_row.addWidget(self.start, 3)
+        self.outer.addLayout(self.action_row)
 
     def set_portrait(self, portrait: bool) -> None:
         super().set_portrait(portrait)
-        flip(self.actions, portrait)
+        flip(self.action_row, portrait)
         if portrait:  # the main action first, nearest to the eye
-            self.actions.setDirection(QBoxLayout.Direction.BottomToTop)
+            self.action_row.setDirection(QBoxLayout.Direction.BottomToTop)
 
     def on_enter(self) -> None:
-        self.scroll.verticalScrollBar().setValue(0)
+        self.list_area.verticalScrollBar().setValue(0)
 
     def refresh(self, flow: VisitFlow) -> None:
         if flow.step is Step.CHECKLIST:

@@ -43,8 +43,8 @@ class ChooseScreen(Page):
             self.list_layout.addWidget(grid_host)
             self._sections.append((group.id, heading, grid, cards))
         self.list_layout.addStretch(1)
-        self.scroll = kinetic_scroll(content)
-        self.outer.addWidget(self.scroll, 1)
+        self.list_area = kinetic_scroll(content)
+        self.outer.addWidget(self.list_area, 1)
         self._layout_cards(columns=2)
         self.retranslate()
 
@@ -66,7 +66,7 @@ class ChooseScreen(Page):
         self._layout_cards(1 if portrait else 2)
 
     def on_enter(self) -> None:
-        self.scroll.verticalScrollBar().setValue(0)
+        self.list_area.verticalScrollBar().setValue(0)
 
     def retranslate(self) -> None:
         self.title.setText(self.t("ui.choose_title"))

@@ -28,11 +28,11 @@ class HomeScreen(Page):
         self.turn_button = CardButton()
         self.turn_button.setObjectName("homeTurn")
         self.turn_button.setProperty("role", "hero")
-        self.turn_button.layout().setContentsMargins(48, 32, 48, 32)
+        self.turn_button.box.setContentsMargins(48, 32, 48, 32)
         self.walk_in_button = CardButton()
         self.walk_in_button.setObjectName("homeWalkIn")
         self.walk_in_button.setProperty("role", "hero")
-        self.walk_in_button.layout().setContentsMargins(48, 32, 48, 32)
+        self.walk_in_button.box.setContentsMargins(48, 32, 48, 32)
         for hero in (self.turn_button, self.walk_in_button):
             hero.title_label.setProperty("role", "heroTitle")
             hero.text_label.setProperty("role", "heroText")

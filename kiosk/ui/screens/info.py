@@ -49,10 +49,10 @@ class InfoScreen(Page):
         self.primary.clicked.connect(self._primary)
         self.secondary.clicked.connect(self._secondary)
         self.home.clicked.connect(lambda: self.ctx.flow.cancel())
-        self.actions = QBoxLayout(QBoxLayout.Direction.LeftToRight)
-        self.actions.setSpacing(24)
+        self.action_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.action_row.setSpacing(24)
         for b in (self.home, self.secondary, self.primary):  # the main action last: right/bottom
-            self.actions.addWidget(b)
+            self.action_row.addWidget(b)
         qr_host = QWidget()
         qr_col = QVBoxLayout(qr_host)
         qr_col.setContentsMargins(0, 0, 0, 0)
@@ -68,7 +68,7 @@ class InfoScreen(Page):
         self.body.addWidget(text_host, 3)
         self.body.addWidget(qr_host, 2)
         self.outer.addLayout(self.body, 1)
-        self.outer.addLayout(self.actions)
+        self.outer.addLayout(self.action_row)
 
     # ------------------------------------------------------------------ rendering
 
@@ -76,7 +76,7 @@ class InfoScreen(Page):
         super().set_portrait(portrait)
         flip(self.body, portrait)
         # portrait: the main action on top of the column, nearest to the text
-        self.actions.setDirection(QBoxLayout.Direction.BottomToTop if portrait
+        self.action_row.setDirection(QBoxLayout.Direction.BottomToTop if portrait
                                   else QBoxLayout.Direction.LeftToRight)
 
     def refresh(self, flow: VisitFlow) -> None:

@@ -52,7 +52,7 @@ class CardButton(QPushButton):
         self.setProperty("role", "card")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-        layout = QVBoxLayout(self)
+        self.box = layout = QVBoxLayout(self)
         layout.setContentsMargins(28, 18, 18, 18)
         layout.setSpacing(6)
         self.title_label = label(title, "cardTitle")
@@ -90,11 +90,13 @@ def clear_layout(layout: QBoxLayout) -> None:
     """Remove and delete every item (rebuilding a list for a new visit)."""
     while layout.count():
         item = layout.takeAt(0)
+        if item is None:
+            break
         widget = item.widget()
         if widget is not None:
             widget.hide()
             widget.deleteLater()
-        elif item.layout() is not None:
+        elif isinstance(item.layout(), QBoxLayout):
             clear_layout(item.layout())  # type: ignore[arg-type]
 
 

@@ -67,7 +67,7 @@ class Keypad(QWidget):
     def _build(self) -> None:
         while self._grid.count():
             item = self._grid.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None and widget not in (self.delete_button, self.ok_button):
                 widget.hide()
                 widget.deleteLater()
