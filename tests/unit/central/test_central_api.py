@@ -253,6 +253,7 @@ def test_documents_upload_and_counter_access(central: Central) -> None:
     central.sync(h, ev)
     listed = central.http.get("/api/v1/tickets/t1/documents", headers=central.admin).json()
     assert listed["documents"][0]["uploaded"] is False
+    assert _put(central, h, "d1", data + b"!") == 409  # not the bytes ticket_issued declared
     assert _put(central, h, "d1", data) == 201
     assert _put(central, h, "d1", data) == 200
     assert _put(central, h, "d2", data, sha="0" * 64) == 422
