@@ -366,5 +366,6 @@ class KioskWindow(QWidget):
         self.idle.shutdown()
         self.current_screen().on_leave()
         self.errors.uninstall()
+        i18n.set_language(self.services.settings.language)  # a visit's choice ends with it
         QThreadPool.globalInstance().waitForDone(5000)
         super().closeEvent(event)
