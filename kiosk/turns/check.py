@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from kiosk.domain.ports import Clock
 from kiosk.domain.turns import ArrivalWindow, TurnDecision, TurnOutcome, evaluate_turn
 from kiosk.turns.token import TokenError, decode_token
 from kiosk.turns.trust import TrustList
@@ -50,20 +51,27 @@ def check_turn(
 
 @dataclass
 class TurnVerifier:
-    """check_turn bound to the kiosk's configuration; ``trust`` may be swapped after a refresh."""
+    """check_turn bound to the kiosk's configuration; ``trust`` may be swapped after a refresh.
+
+    ``is_used`` is the kiosk's ledger of used turns; ``clock`` a kiosk.domain.ports.Clock or a
+    plain callable returning the aware local time."""
 
     trust: TrustList
     is_used: Callable[[str], bool]
-    clock: Callable[[], datetime]
+    clock: Clock | Callable[[], datetime]
     agency_id: str
     window: ArrivalWindow = ArrivalWindow()  # noqa: RUF009 - frozen dataclass, safe default
+
+    def now(self) -> datetime:
+        clock = self.clock
+        return clock.now() if hasattr(clock, "now") else clock()
 
     def check(self, text: str | None) -> TurnDecision:
         return check_turn(
             text,
             trust=self.trust,
             agency_id=self.agency_id,
-            now=self.clock(),
+            now=self.now(),
             window=self.window,
             is_used=self.is_used,
         )

@@ -94,6 +94,18 @@ def test_check_turn_outcomes(
     token = encode_token(make_claims(), keys.signing_key())
     verifier = TurnVerifier(keys.trust_list(), lambda _t: used, lambda: now, agency)
     decision = verifier.check(token)
+
+    class FixedClock:  # the kiosk.domain.ports.Clock shape works too
+        def now(self) -> datetime:
+            return now
+
+        def monotonic(self) -> float:
+            return 0.0
+
+    assert (
+        TurnVerifier(keys.trust_list(), lambda _t: used, FixedClock(), agency).check(token).outcome
+        is decision.outcome
+    )
     assert decision.outcome is expected
     if expected is TurnOutcome.TOO_EARLY:
         assert decision.come_back_at == SLOT - timedelta(minutes=30)
