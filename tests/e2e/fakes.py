@@ -125,6 +125,8 @@ def decision(outcome: TurnOutcome | str = TurnOutcome.OK, **claims: Any) -> Turn
     """A TurnDecision as the verifier would return it (claims included, come-back time for
     TOO_EARLY)."""
     outcome = TurnOutcome(outcome)
+    if outcome is TurnOutcome.TOO_EARLY:  # a slot later today than the fake clock's 09:30
+        claims.setdefault("slot_start", datetime(2026, 11, 25, 10, 40, tzinfo=ECUADOR))
     c = make_claims(**claims)
     come_back = c.slot_start - timedelta(minutes=30) if outcome is TurnOutcome.TOO_EARLY else None
     if outcome in (TurnOutcome.UNREADABLE, TurnOutcome.NOT_IESS, TurnOutcome.MALFORMED):

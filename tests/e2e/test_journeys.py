@@ -346,10 +346,10 @@ def test_turn_problem_messages(drive: Driver, services: FakeServices, outcome: T
     assert drive.page == "info"
     info = drive.window.screen("info")
     assert info.message.text() == ES.t(f"turn.{outcome.value}")
-    expected_next = ES.t(f"turn.{outcome.value}_next", time="09:10")
+    expected_next = ES.t(f"turn.{outcome.value}_next", time="10:10")
     assert info.text.text() == expected_next
     if outcome is TurnOutcome.TOO_EARLY:
-        assert "09:10" in info.text.text()
+        assert "10:10" in info.text.text() and info.phone.text() == "10:10"
     assert drive.button("infoHome").isVisible()  # never a dead end
     if outcome in (TurnOutcome.UNREADABLE, TurnOutcome.NOT_IESS, TurnOutcome.MALFORMED):
         drive.tap("infoPrimary")  # try again

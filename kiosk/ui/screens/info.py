@@ -117,6 +117,9 @@ class InfoScreen(Page):
             self.title.setText(t("flow.turn_problem_title"))
             self.message.setText(t(f"turn.{outcome}"))
             self.text.setText(t(f"turn.{outcome}_next", time=when))
+            if when:  # "come back at" in large type: the one thing to remember
+                self.phone_caption.setText(t("flow.come_back_caption"))
+                self.phone.setText(when)
             if decision.outcome in RETRY_OUTCOMES:
                 self._button(self.primary, t("flow.try_again"))
         elif reason is InfoReason.UNKNOWN_TRAMITE:
