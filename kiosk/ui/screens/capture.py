@@ -251,6 +251,9 @@ class CaptureScreen(Screen):
         self.missing_button.setEnabled(live or state is CaptureState.ERROR)
         self.take_button.setEnabled(live and self._assessment is not None
                                     and self._assessment.document is not None)
+        # While saving and confirming nothing may be touched: hide the buttons, don't grey them.
+        self.missing_button.setVisible(live or state is CaptureState.ERROR)
+        self.take_button.setVisible(live)
 
     # ------------------------------------------------------------------ feed signals
 
