@@ -198,7 +198,7 @@ def make_sample(
         direction /= np.linalg.norm(direction)
         short = min(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[1] - quad[2]))
         length, width = short * rng.uniform(0.5, 0.8), short * rng.uniform(0.09, 0.13)
-        tip = quad[corner] - direction * short * rng.uniform(0.05, 0.1)
+        tip = quad[corner] - direction * short * rng.uniform(0.12, 0.2)
         mid = tip + direction * length / 2
         ang = math.degrees(math.atan2(direction[1], direction[0]))
         skin = tuple(float(c) * gain for c in rng.uniform([90, 130, 180], [130, 170, 230]))

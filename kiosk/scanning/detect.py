@@ -35,6 +35,7 @@ class Detection:
     corner_support: np.ndarray  # (4,) share of edge found next to each corner (0-1)
     blur_sigma: float  # estimated Gaussian blur of the border, full-res px (nan when unknown)
     scale: float  # coarse image / full image
+    corner_contrast: np.ndarray  # (4,) contrast across each corner / across the sides (0-1)
 
 
 def _small(frame: np.ndarray) -> tuple[np.ndarray, float]:
@@ -392,6 +393,45 @@ def _corner_support(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return support
 
 
+def _corner_contrast(lab: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Per corner, colour contrast across the corner relative to the contrast across the sides.
+
+    A finger over a corner continues outside the document, so just inside and just outside the
+    corner look alike while the sides still contrast with the desk. Returns 1 for a visible
+    corner, lower as it fades (1 also when the corner is outside the frame: CUT_OFF covers that).
+    """
+    h, w = lab.shape[:2]
+    img = cv2.blur(lab, (3, 3)).astype(np.float32)
+    delta = max(2.0, 0.05 * math.sqrt(max(area(quad), 1.0)))
+
+    def at(p: np.ndarray) -> np.ndarray | None:
+        x, y = round(float(p[0])), round(float(p[1]))
+        return img[y, x] if 0 <= x < w and 0 <= y < h else None
+
+    refs = []
+    for i in range(4):
+        p0, p1 = quad[i], quad[(i + 1) % 4]
+        d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
+        normal = np.array([-d[1], d[0]])
+        for t in (0.3, 0.5, 0.7):
+            m = p0 + (p1 - p0) * t
+            a, b = at(m + normal * delta), at(m - normal * delta)
+            if a is not None and b is not None:
+                refs.append(float(np.linalg.norm(a - b)))
+    out = np.ones(4)
+    if len(refs) < 4:
+        return out
+    ref = max(float(np.median(refs)), 6.0)
+    centre = quad.mean(axis=0)
+    for i in range(4):
+        u = quad[i] - centre
+        u /= np.linalg.norm(u) + 1e-9
+        inside, outside = at(quad[i] - u * delta), at(quad[i] + u * delta)
+        if inside is not None and outside is not None:
+            out[i] = min(1.0, float(np.linalg.norm(inside - outside)) / ref)
+    return out
+
+
 def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detection | None:
     """Find the most document-like quadrilateral in a validated BGR frame, or None.
 
@@ -449,8 +489,9 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
         refined = coarse
     refined = order_corners(refined)
     support = _corner_support(frame, refined)
+    contrast = _corner_contrast(lab, (refined + 0.5) * scale - 0.5)
     sigma = _border_blur(frame, refined)
-    return Detection(refined, best_support, touches, support, sigma, scale)
+    return Detection(refined, best_support, touches, support, sigma, scale, contrast)
 
 
 def _border_blur(frame: np.ndarray, quad: np.ndarray) -> float:

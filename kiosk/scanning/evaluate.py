@@ -43,6 +43,7 @@ class Tally:
     ious: list[float] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
     by_background: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    by_condition: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     good_total: int = 0
     good_rejected: int = 0
     seconds: float = 0.0
@@ -90,6 +91,9 @@ def run(count: int, seed: int) -> tuple[Tally, Tally, int]:
         base.seconds += time.perf_counter() - t
         engine.add(expected, set(a.problems))
         base.add(expected, bprob)
+        if expected:
+            engine.by_condition[s.condition].append(expected <= set(a.problems))
+            base.by_condition[s.condition].append(expected <= bprob)
         if s.whole_in_view:
             _outline(
                 engine, None if a.document is None else np.asarray(a.document), truth, s.background
@@ -121,7 +125,14 @@ def report(engine: Tally, base: Tally, count: int, seed: int, out=sys.stdout) ->
             f"{_fmt(base.precision(p)):>7}  "
             f"{_fmt(engine.recall(p)):>7} {_fmt(base.recall(p)):>7}\n"
         )
-    w("\noutline (frames with the whole document in view)\n")
+    w("\nexpected code reported, by degradation\n")
+    for cond in sorted(engine.by_condition):
+        hits = engine.by_condition[cond]
+        w(
+            f"  {cond:<12} {len(hits):>4}   {np.mean(hits):6.1%}   baseline "
+            f"{np.mean(base.by_condition[cond]):6.1%}\n"
+        )
+    w("\noutline (frames with the whole document in view, finger-occluded included)\n")
     w(
         f"  mean IoU                 {np.mean(engine.ious):.4f}   "
         f"baseline {np.mean(base.ious):.4f}\n"

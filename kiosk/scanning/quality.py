@@ -89,6 +89,7 @@ def assess_frame(
         det.touches_border
         or outside
         or (fill >= thr.min_fill and float(det.corner_support.min()) < 0.5)
+        or (fill >= thr.min_fill and float(det.corner_contrast.min()) < thr.min_corner_contrast)
     ):
         problems.add(Problem.CUT_OFF)
     dev, ratio = tilt(corners)
@@ -132,6 +133,7 @@ def assess_frame(
             "corner_angle_dev": dev,
             "side_ratio": ratio,
             "corner_support": float(det.corner_support.min()),
+            "corner_contrast": float(det.corner_contrast.min()),
         },
     )
 

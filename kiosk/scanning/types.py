@@ -84,6 +84,9 @@ class QualityThresholds:
     min_fill: float = 0.12
     #: a corner closer than this fraction of the frame's short side to the border is "cut off".
     edge_margin: float = 0.008
+    #: a corner whose colour contrast with the desk is below this share of the sides' contrast is
+    #: hidden (a finger over it) and reported as CUT_OFF.
+    min_corner_contrast: float = 0.22
     #: largest deviation (degrees) of a corner angle from 90 before the document is "tilted".
     max_corner_angle_dev: float = 16.0
     #: smallest ratio of opposite side lengths before the document is "tilted".
