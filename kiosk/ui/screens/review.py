@@ -118,6 +118,7 @@ class ReviewScreen(Screen):
         self.summary.setProperty("role", "hint")
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
+        self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)  # cards keep their size, rows stack up
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.grid_host)
