@@ -156,9 +156,10 @@ def _counter(
             if r.status_code == 200:
                 with stats.lock:
                     stats.dispatched.append(r.json()["ticket_id"])
-                stop.wait(0.1)  # far busier than a real counter, still contending with the rest
+                # a real counter calls every few minutes; 2/s keeps 20 of them contending
+                stop.wait(0.5)
             else:
-                stop.wait(0.2)
+                stop.wait(1.0)
 
 
 def _phase(
