@@ -47,7 +47,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(log_dir: Path | None, *, level: int = logging.INFO, console: bool = True) -> Path | None:
+def configure(
+    log_dir: Path | None, *, level: int = logging.INFO, console: bool = True
+) -> Path | None:
     """Route the "kiosk" logger tree to a rotating JSON-lines file (and stderr, short form)."""
     root = logging.getLogger("kiosk")
     root.setLevel(level)

@@ -1,0 +1,168 @@
+"""Kiosk benchmarks: `python -m kiosk.bench [startup|screens|receipt|all]` (or `./dev bench`).
+
+Prints figures, each beside a baseline measured in the same run (DESIGN §7 targets):
+- startup: cold start of `kiosk --demo` to the home screen, vs a bare PySide6 window;
+- screens: median / max screen change over one autopilot journey, vs switching a plain
+  QStackedWidget between empty pages;
+- receipt: rendering one receipt PDF (roll and A4), from kiosk.printing.bench.
+`all` also runs the scanning and central-queue benchmarks with short settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RUNS = 3
+ENV = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+BARE_QT = (
+    "import time; t=time.perf_counter();"
+    "from PySide6.QtWidgets import QApplication, QWidget;"
+    "app=QApplication([]); w=QWidget(); w.resize(1920,1080); w.show(); app.processEvents();"
+    "print(f'startup_ms={(time.perf_counter()-t)*1000:.1f}')"
+)
+
+
+def _wall(cmd: list[str]) -> tuple[float, float]:
+    """(wall ms of the whole process, the ms the process itself reports up to its first screen)."""
+    t = time.perf_counter()
+    out = subprocess.run(cmd, env=ENV, capture_output=True, text=True, timeout=120, check=True)
+    wall = (time.perf_counter() - t) * 1000
+    inner = next(
+        float(line.split("=")[1])
+        for line in out.stdout.splitlines()
+        if line.startswith("startup_ms=")
+    )
+    return wall, inner
+
+
+def bench_startup() -> dict[str, float]:
+    kiosk, bare = [], []
+    for _ in range(RUNS):
+        with tempfile.TemporaryDirectory() as tmp:
+            kiosk.append(
+                _wall(
+                    [
+                        sys.executable,
+                        "-m",
+                        "kiosk.app",
+                        "--demo",
+                        "--data-dir",
+                        tmp,
+                        "--exit-when-home",
+                    ]
+                )
+            )
+        bare.append(_wall([sys.executable, "-c", BARE_QT]))
+    result = {
+        "kiosk_wall_ms": statistics.median(w for w, _ in kiosk),
+        "kiosk_to_home_ms": statistics.median(i for _, i in kiosk),
+        "bare_qt_wall_ms": statistics.median(w for w, _ in bare),
+    }
+    print(
+        f"startup   cold start to home screen: {result['kiosk_wall_ms']:7.0f} ms wall "
+        f"({result['kiosk_to_home_ms']:.0f} ms inside the process)   target ≤ 2000 ms"
+    )
+    print(f"          baseline bare PySide6 window: {result['bare_qt_wall_ms']:7.0f} ms wall")
+    return result
+
+
+def _stack_baseline(switches: int = 200) -> float:
+    from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
+
+    app = QApplication.instance() or QApplication([])
+    stack = QStackedWidget()
+    for _ in range(8):
+        stack.addWidget(QWidget())
+    stack.resize(1920, 1080)
+    stack.show()
+    times = []
+    for i in range(switches):
+        t = time.perf_counter()
+        stack.setCurrentIndex(i % 8)
+        app.processEvents()
+        times.append((time.perf_counter() - t) * 1000)
+    stack.close()
+    return statistics.median(times)
+
+
+def bench_screens() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            [sys.executable, "-m", "kiosk.app", "--demo", "--autopilot", "--data-dir", tmp],
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    if out.returncode != 0:
+        print(out.stdout[-2000:], out.stderr[-2000:], sep="\n")
+        raise SystemExit(f"autopilot failed (exit {out.returncode})")
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    changes = summary["screen_change_ms"]
+    result = {
+        "screen_change_median_ms": statistics.median(changes),
+        "screen_change_max_ms": max(changes),
+        "screens": float(len(changes)),
+        "baseline_plain_stack_ms": _stack_baseline(),
+    }
+    print(
+        f"screens   screen change over the autopilot journey ({len(changes)} changes): "
+        f"median {result['screen_change_median_ms']:.1f} ms, max "
+        f"{result['screen_change_max_ms']:.1f} ms   target ≤ 100 ms"
+    )
+    print(
+        "          baseline plain QStackedWidget switch: "
+        f"{result['baseline_plain_stack_ms']:.2f} ms"
+    )
+    return result
+
+
+def bench_receipt() -> dict[str, float]:
+    from kiosk.printing.bench import bench_receipt as run
+    from kiosk.printing.bench import print_report
+
+    figures = run(50)
+    print_report(figures, prefix="receipt   ")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    which = (argv if argv is not None else sys.argv[1:]) or ["all"]
+    what = which[0]
+    if what not in ("startup", "screens", "receipt", "all"):
+        print(__doc__)
+        return 2
+    if what in ("startup", "all"):
+        bench_startup()
+    if what in ("screens", "all"):
+        bench_screens()
+    if what in ("receipt", "all"):
+        bench_receipt()
+    if what == "all":
+        root = Path(__file__).resolve().parent.parent
+        for cmd in (
+            [sys.executable, "-m", "kiosk.scanning.bench"],
+            [sys.executable, "-m", "kiosk.central", "bench", "--seconds", "10"],
+        ):
+            print(f"\n$ {' '.join(cmd[1:])}", flush=True)
+            subprocess.run(cmd, cwd=root, check=True, timeout=600)
+        pg = os.environ.get("KIOSK_TEST_PG_URL")
+        if pg:
+            cmd = [sys.executable, "-m", "kiosk.central", "bench", "--db", pg, "--seconds", "10"]
+            print(
+                "\n$ python -m kiosk.central bench --db <KIOSK_TEST_PG_URL> --seconds 10",
+                flush=True,
+            )
+            subprocess.run(cmd, cwd=root, check=True, timeout=600)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
