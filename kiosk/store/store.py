@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ log = logging.getLogger("kiosk.store")
 DB_FILE = "kiosk.sqlite3"
 DOCUMENTS_DIR = "documents"
 DEFAULT_KEY_FILE = Path("keys") / "documents.key"
+ORPHAN_MIN_AGE_S = 600
 
 # Namespace for deterministic event ids: the ticket_issued event of a visit always has the same id,
 # which is what lets the central service de-duplicate retries.
@@ -281,8 +283,11 @@ class KioskStore:
                 s.scalars(select(m.Document.file_name).where(m.Document.file_name.is_not(None)))
             )
         removed = 0
+        # only files old enough: another process on the same data dir (a technician's tool) may
+        # be between writing a visit's files and committing its rows right now
+        cutoff = time.time() - ORPHAN_MIN_AGE_S
         for path in self._vault.directory.iterdir():
-            if path.is_file() and path.name not in referenced:
+            if path.is_file() and path.name not in referenced and path.stat().st_mtime < cutoff:
                 self._vault.delete(path.name)
                 removed += 1
         if removed:
@@ -307,7 +312,13 @@ class KioskStore:
             doc_rows: list[tuple[str, str]] = []
             for doc in visit.documents:
                 document_id = uuid.uuid4().hex
-                written.append(self._vault.write(document_id, doc.data))
+                try:
+                    written.append(self._vault.write(document_id, doc.data))
+                except OSError as exc:  # disk full, read-only remount...
+                    raise StoreError(
+                        f"cannot write a document file in {self._vault.directory}: "
+                        f"{exc.strerror or exc}"
+                    ) from None
                 doc_rows.append((document_id, written[-1]))
             ticket = self._insert_visit(visit, doc_rows)
         except BaseException:

@@ -179,6 +179,8 @@ class SyncWorker:
         uploaded = 0
         if error is None:
             uploaded, error = self._upload_documents()
+            # a full batch of documents means there may be more: go on without sleeping
+            self._more_due = self._more_due or (error is None and uploaded >= self._document_batch)
         purged = self._store.purge_documents(self._clock.now())
         if error is None and (events or uploaded):
             self._succeeded()
@@ -228,7 +230,11 @@ class SyncWorker:
                 tally.dead += 1
                 return None
             mid = len(events) // 2
-            return self._send(events[:mid], tally) or self._send(events[mid:], tally)
+            error = self._send(events[:mid], tally)
+            if error is not None:  # went offline half-way: the rest waits its turn too
+                self._retry(events[mid:], error, tally)
+                return error
+            return self._send(events[mid:], tally)
 
         by_id = {r.event_id: r for r in results}
         acked: dict[str, list[str]] = {"accepted": [], "duplicate": [], "conflict": []}

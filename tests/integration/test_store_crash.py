@@ -52,7 +52,11 @@ def _spawn(data_dir: Path, count: int) -> subprocess.Popen[str]:
 
 def _check_reported(data_dir: Path, reported: list[dict[str, object]]) -> None:
     with KioskStore.open(data_dir, kiosk_id="k1", agency_id="a", clock=FakeClock()) as store:
-        assert store.integrity_check() == "ok"
+        report = store.integrity_check()
+        # ok, or at most the files of the one visit the kill interrupted before its commit
+        # (kept 10 minutes in case another process is mid-visit, then removed at open)
+        assert report in ("ok", "1 unreferenced file(s) in the documents folder",
+                          "2 unreferenced file(s) in the documents folder"), report  # fmt: skip
         later = FakeClock().now() + timedelta(days=1)  # the child's clock ran ahead
         events = {e.payload["ticket_id"]: e for e in store.due_events(10_000, later)}
         for r in reported:

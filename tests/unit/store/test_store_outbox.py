@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -112,11 +114,16 @@ def test_orphan_files_from_interrupted_visits_are_removed_on_open(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     KioskStore.open(tmp_path, kiosk_id="k1", agency_id="a", clock=clock).close()
-    (tmp_path / "documents" / "deadbeef.kcd").write_bytes(b"KCD1" + b"\0" * 40)
-    (tmp_path / "documents" / ".x.kcd.1234.tmp").write_bytes(b"torn")
+    docs = tmp_path / "documents"
+    (docs / "deadbeef.kcd").write_bytes(b"KCD1" + b"\0" * 40)
+    (docs / ".x.kcd.1234.tmp").write_bytes(b"torn")
+    (docs / "inflight.kcd").write_bytes(b"another process is about to commit this one")
+    old = time.time() - 3600
+    for name in ("deadbeef.kcd", ".x.kcd.1234.tmp"):
+        os.utime(docs / name, (old, old))
     with KioskStore.open(tmp_path, kiosk_id="k1", agency_id="a", clock=clock) as store:
-        assert list((tmp_path / "documents").iterdir()) == []
-        assert store.integrity_check() == "ok"
+        assert [p.name for p in docs.iterdir()] == ["inflight.kcd"]
+        assert "1 unreferenced" in store.integrity_check()
 
 
 def test_audit_and_settings(store: KioskStore, clock: FakeClock) -> None:

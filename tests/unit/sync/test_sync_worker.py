@@ -276,3 +276,28 @@ def test_events_are_retried_until_answered(
     assert report.retried == 1 and store.backlog() == 1
     clock.advance(timedelta(hours=1).total_seconds())
     assert _worker(store, client, clock).run_once().acked == 1
+
+
+def test_bisect_that_goes_offline_half_way_retries_the_rest(
+    store: KioskStore, client: CentralClient, central: FakeCentral, clock: FakeClock
+) -> None:
+    tickets = [store.complete_visit(make_visit(clock)) for _ in range(3)]
+    store.mark_printed(tickets[0].ticket_id, True, "ok")
+    central.state.reject_batch_with = "print_status"
+
+    class GoesOffline(CentralClient):
+        calls = 0
+
+        def sync(self, events):  # type: ignore[no-untyped-def]
+            type(self).calls += 1
+            if type(self).calls == 2:  # the first half of the split batch
+                central.state.fail_next = 1
+            return super().sync(events)
+
+    flaky = GoesOffline(client.base_url, "k1", "s3cret")
+    try:
+        report = _worker(store, flaky, clock).run_once()
+    finally:
+        flaky.close()
+    assert report.error and report.retried == 4 and report.dead == 0
+    assert store.due_events() == [] and store.backlog() == 4  # all wait for the backoff
