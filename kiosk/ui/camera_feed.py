@@ -42,6 +42,20 @@ log = logging.getLogger("kiosk.ui.camera")
 
 PREVIEW_MAX_WIDTH = 1280  # cap on the preview's width, whatever the display box
 QR_REPEAT_S = 1.0  # the feed itself does not repeat the same QR text more often than this
+STOP_WAIT_S = 0.02  # stop() waits this long for an analysis in progress, then lets it finish
+
+_finishing: set[threading.Thread] = set()
+
+
+def join_finishing(timeout: float = 5.0) -> bool:
+    """Wait for analysis threads that stop() left finishing their last frame (tests, shutdown).
+    True when none is left."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_finishing):
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if not thread.is_alive():
+            _finishing.discard(thread)
+    return not _finishing
 
 
 class FeedMode(StrEnum):
@@ -233,12 +247,17 @@ class CameraFeed(QObject):
             self.start_qr()
 
     def stop(self) -> None:
-        """Stop and join both threads; safe to call twice. No frame is delivered afterwards."""
+        """Stop both threads; safe to call twice. Nothing is delivered afterwards.
+
+        The camera thread is joined (the device must be free for the next page). The analysis
+        thread is joined if it is idle or finishes within STOP_WAIT_S; otherwise it ends on its
+        own after the frame in hand (`join_finishing()` waits for such threads)."""
         with self._wake:
             self._closing = True
             self._mode = FeedMode.OFF
             self._generation += 1
             self._mailbox = None
+            analyser, self._analyser = self._analyser, None
             self._wake.notify_all()
         worker, self._worker = self._worker, None
         if worker is not None:
@@ -247,9 +266,14 @@ class CameraFeed(QObject):
             finally:
                 if isinstance(worker, threading.Thread) and worker.is_alive():
                     worker.join(timeout=5)
-        analyser, self._analyser = self._analyser, None
+        _finishing.difference_update([t for t in _finishing if not t.is_alive()])
         if analyser is not None:
-            analyser.join(timeout=5)
+            analyser.join(timeout=STOP_WAIT_S)
+            if analyser.is_alive():
+                # Busy with one last frame, whose result is already void (new generation): let it
+                # end by itself rather than hold up the page switch (a first analysis can take a
+                # few hundred ms while OpenCV warms up). It exits as soon as that frame is done.
+                _finishing.add(analyser)
         with self._lock:
             self._preview = self._analysis = self._latest = self._previous = None
         self._set_status(CameraState.STOPPED)
@@ -284,7 +308,6 @@ class CameraFeed(QObject):
     def _ensure_running(self) -> None:
         if self._worker is not None:
             return
-        self._closing = False
         self._set_status(CameraState.STARTING)
         try:
             source = self._open_source()
@@ -294,9 +317,11 @@ class CameraFeed(QObject):
             self._worker = None
             self._set_status(CameraState.NOT_FOUND)
             return
-        self._analyser = threading.Thread(target=self._analysis_loop, name="kiosk-analysis",
-                                          daemon=True)
-        self._analyser.start()
+        analyser = threading.Thread(target=self._analysis_loop, name="kiosk-analysis", daemon=True)
+        with self._lock:
+            self._closing = False
+            self._analyser = analyser  # the loop runs while it is the feed's current analyser
+        analyser.start()
         if not self._worker.is_alive():
             self._worker.start()
 
@@ -351,11 +376,12 @@ class CameraFeed(QObject):
     # ------------------------------------------------------------------ analysis thread
 
     def _analysis_loop(self) -> None:
+        me = threading.current_thread()
         while True:
             with self._wake:
-                while self._mailbox is None and not self._closing:
+                while self._mailbox is None and not self._closing and self._analyser is me:
                     self._wake.wait()
-                if self._closing:
+                if self._closing or self._analyser is not me:
                     return
                 assert self._mailbox is not None
                 frame, ts, generation = self._mailbox
@@ -378,11 +404,15 @@ class CameraFeed(QObject):
         now = time.monotonic()
         for text in texts:
             with self._lock:
+                if generation != self._generation:
+                    return
                 last_text, last_at = self._last_qr
                 if text == last_text and now - last_at < QR_REPEAT_S:
                     continue
                 self._last_qr = (text, now)
-            self._post_qr.emit(text, generation)
+                # Emitted under the lock: stop() bumps the generation under it too, so nothing is
+                # posted once stop() has begun (the feed may be deleted right after).
+                self._post_qr.emit(text, generation)
 
     def _analyse_document(self, frame: np.ndarray, ts: float, generation: int,
                           previous: FrameAssessment | None) -> None:
@@ -399,12 +429,11 @@ class CameraFeed(QObject):
             self._previous = assessment
             self._latest = (frame, assessment)
             self._analysis = (assessment, progress)
-            post = not self._analysis_posted
-            self._analysis_posted = True
-        if post:
-            self._post_analysis.emit()
-        if ready and assessment.document is not None:
-            self._post_capture.emit(frame, assessment.document, generation)
+            if not self._analysis_posted:
+                self._analysis_posted = True
+                self._post_analysis.emit()  # under the lock: see _analyse_qr
+            if ready and assessment.document is not None:
+                self._post_capture.emit(frame, assessment.document, generation)
 
     def _record_ms(self, t0: float) -> None:
         ms = (time.perf_counter() - t0) * 1000.0

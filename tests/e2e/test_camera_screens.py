@@ -39,7 +39,7 @@ from kiosk.scanning import (
     rectify,
     render,
 )
-from kiosk.ui.camera_feed import CameraState
+from kiosk.ui.camera_feed import CameraState, join_finishing
 from kiosk.ui.context import UiContext
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.capture import CaptureScreen, CaptureState
@@ -264,12 +264,16 @@ class StallMeter:
         assert self.max_gap < wall_limit, report
 
 
+def _alive(name: str) -> bool:
+    return any(t.name == name and t.is_alive() for t in threading.enumerate())
+
+
 def _no_camera_threads() -> bool:
-    return not [
-        t
-        for t in threading.enumerate()
-        if t.name in ("camera-worker", "kiosk-analysis") and t.is_alive()
-    ]
+    """The camera thread is joined by stop() itself (the device is free at once); an analysis
+    thread may still be finishing its last, discarded frame and must end right after."""
+    if _alive("camera-worker"):
+        return False
+    return join_finishing(5) and not _alive("kiosk-analysis")
 
 
 # --------------------------------------------------------------------------- scan turn

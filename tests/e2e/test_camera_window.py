@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +17,10 @@ from tests.e2e.test_camera_screens import (
     CameraServices,
     StallMeter,
     _frame_files,
+    _no_camera_threads,
     good_document_frame,
     qr_frame,
 )
-
-
-def _camera_threads() -> list[str]:
-    return [
-        t.name
-        for t in threading.enumerate()
-        if t.name in ("camera-worker", "kiosk-analysis") and t.is_alive()
-    ]
 
 
 def _walk_in_to_capture(flow: Any) -> None:
@@ -54,7 +46,7 @@ def test_turn_scan_in_the_window(qtbot: Any, make_window: Any, tmp_path: Path) -
     qtbot.waitUntil(lambda: window.flow.mode is IdentifyMode.CONFIRM, timeout=5000)
     assert services.verified == [QR_TEXT]
     assert window.current_name() == "identify"
-    assert _camera_threads() == []
+    assert _no_camera_threads()
 
 
 def test_capture_to_receipt_in_the_window(
@@ -78,7 +70,7 @@ def test_capture_to_receipt_in_the_window(
     assert review.cards == {}
     assert len(services.tickets) == 1
     meter.check()
-    assert _camera_threads() == []
+    assert _no_camera_threads()
 
 
 def test_the_shared_fake_camera_works_too(qtbot: Any, make_window: Any) -> None:
@@ -89,7 +81,7 @@ def test_the_shared_fake_camera_works_too(qtbot: Any, make_window: Any) -> None:
     view = window.screen("capture").view
     qtbot.waitUntil(view.has_frame, timeout=5000)
     window.flow.cancel()
-    assert _camera_threads() == []
+    assert _no_camera_threads()
 
 
 def test_language_switch_retranslates_the_capture_screen(qtbot: Any, make_window: Any,

@@ -14,7 +14,13 @@ import numpy as np
 import pytest
 
 from kiosk.scanning import FrameAssessment, Problem, corpus
-from kiosk.ui.camera_feed import CameraFeed, CameraState, _normalise_status, decode_thumbnail
+from kiosk.ui.camera_feed import (
+    CameraFeed,
+    CameraState,
+    _normalise_status,
+    decode_thumbnail,
+    join_finishing,
+)
 
 
 class ArraySource:
@@ -63,6 +69,7 @@ def feeds() -> Any:
     yield make
     for feed in made:
         feed.stop()
+    assert join_finishing(5)
     assert _threads() == []
 
 
@@ -75,6 +82,7 @@ def test_stop_joins_both_threads_and_can_be_called_twice(qtbot: Any, feeds: Any)
     qtbot.waitUntil(lambda: len(frames) >= 3, timeout=5000)
     assert len(_threads()) == 2
     feed.stop()
+    assert join_finishing(5)
     assert _threads() == []
     assert source.released
     assert feed.status == CameraState.STOPPED
