@@ -721,6 +721,18 @@ class KioskStore:
             )
 
     @_transaction
+    def clamp_schedule(self, s: Session, latest: datetime) -> int:
+        """Bring retries scheduled after `latest` back to now: after the wall clock was stepped
+        back (bad RTC, NTP correction) a backoff computed earlier could otherwise hold events
+        for hours. Returns how many were rescheduled."""
+        result = s.execute(
+            update(m.OutboxEvent)
+            .where(m.OutboxEvent.state == "pending", m.OutboxEvent.next_attempt_at > latest)
+            .values(next_attempt_at=self._clock.now())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    @_transaction
     def mark_dead(self, s: Session, event_id: str, reason: str) -> None:
         """The central refused the event for good: keep it, out of the queue, for staff."""
         r = s.scalars(select(m.OutboxEvent).where(m.OutboxEvent.event_id == event_id)).one_or_none()

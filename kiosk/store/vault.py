@@ -71,6 +71,8 @@ def load_or_create_key(key_path: Path) -> bytes:
                     fh.flush()
                     os.fsync(fh.fileno())
                 fsync_dir(key_path.parent)
+        if key_path.stat().st_mode & 0o077:  # readable by others: tighten, it is the key
+            os.chmod(key_path, 0o600)
         key = key_path.read_bytes()
     except OSError as exc:
         raise StoreError(f"cannot read or create the document key file {key_path}: {exc}") from exc

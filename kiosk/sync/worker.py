@@ -168,6 +168,8 @@ class SyncWorker:
 
     def _run_once(self) -> DrainReport:
         now = self._clock.now()
+        if self._store.clamp_schedule(now + timedelta(seconds=self._max_delay)):
+            log.warning("sync: retry schedule was beyond the backoff cap; clock stepped back?")
         events = self._store.due_events(self._batch_size, now)
         tally = _Tally()
         error: str | None = None

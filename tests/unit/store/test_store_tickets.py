@@ -176,3 +176,25 @@ def test_visits_at_retention_edge(tmp_path: Path, clock: FakeClock) -> None:
         clock.advance(1)
         assert store.purge_documents() == 1
         assert list((tmp_path / "documents").iterdir()) == []
+
+
+def test_migrations_downgrade_and_upgrade(store: KioskStore) -> None:
+    from alembic import command
+
+    from kiosk.store.db import alembic_config
+
+    engine = store._require_open().kw["bind"]
+    for target in ("base", "head"):
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            (command.downgrade if target == "base" else command.upgrade)(cfg, target)
+    assert store.backlog() == 0
+
+
+def test_key_file_permissions_are_tightened(tmp_path: Path, clock: FakeClock) -> None:
+    KioskStore.open(tmp_path, kiosk_id="k1", agency_id="a", clock=clock).close()
+    key = tmp_path / "keys" / "documents.key"
+    key.chmod(0o644)
+    KioskStore.open(tmp_path, kiosk_id="k1", agency_id="a", clock=clock).close()
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600

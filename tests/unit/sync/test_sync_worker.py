@@ -301,3 +301,14 @@ def test_bisect_that_goes_offline_half_way_retries_the_rest(
         flaky.close()
     assert report.error and report.retried == 4 and report.dead == 0
     assert store.due_events() == [] and store.backlog() == 4  # all wait for the backoff
+
+
+def test_clock_stepped_back_does_not_strand_retries(
+    store: KioskStore, client: CentralClient, central: FakeCentral, clock: FakeClock
+) -> None:
+    store.complete_visit(make_visit(clock))
+    worker = _worker(store, client, clock, max_delay=60.0)
+    [event] = store.due_events()
+    store.mark_retry([event.event_id], "offline", clock.now() + timedelta(hours=5))
+    clock.advance(-4 * 3600)  # NTP pulled the clock back; the old schedule is now absurd
+    assert worker.run_once().acked == 1
