@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ from kiosk.ui.screens.base import Screen
 from kiosk.ui.screens.capture import CaptureScreen, CaptureState
 from kiosk.ui.screens.review import ReviewScreen
 from kiosk.ui.screens.scan_turn import ScanTurnScreen
-from tests.e2e.fakes import VALID_CEDULA, FakeServices, decision, fake_document
+from tests.e2e.fakes import TURN_CEDULA, VALID_CEDULA, FakeServices, decision, fake_document
 
 QR_TEXT = "IESS1:DEMO-TURN-0001"
 SGRT = "certificado-atencion-medica-sgrt"  # walk-in, own behalf with cédula: cédula + signed letter
@@ -540,3 +541,27 @@ def test_store_failure_on_confirm_keeps_every_capture(qtbot: Any, host_for: Any)
     assert [d.requirement_id for d in visit.documents] == ["cedula", "solicitud"]
     assert host.flow.visit is not None and host.flow.visit.ticket == ticket
     assert host.review.cards == {}
+
+
+def test_review_shows_an_appointment_in_the_kiosks_local_time(qtbot: Any, host_for: Any) -> None:
+    host = host_for([empty_frame()])
+    flow = host.flow
+    slot_utc = datetime(2026, 11, 25, 14, 40, tzinfo=UTC)  # 09:40 in Ecuador (UTC-5)
+    flow.start_with_turn()
+    host.current = None  # drive the flow past the scan page without its camera
+    host.scan.on_leave()
+    flow.turn_read(decision(TurnOutcome.OK, slot_start=slot_utc))
+    assert flow.confirm_digits(TURN_CEDULA[-4:])
+    while flow.step is Step.QUESTIONS:
+        question = flow.pending_question()
+        assert question is not None
+        flow.answer(question.id, {"on_behalf": "self"}.get(question.id, "no"))
+    flow.checklist_confirmed()
+    while flow.step is Step.CAPTURE:
+        item = flow.current_capture()
+        assert item is not None
+        flow.document_captured(fake_document(item.id))
+    assert host.current is host.review
+    summary = host.review.summary.text()
+    assert host.ctx.t("review.with_turn", time="09:40") in summary
+    assert host.ctx.t("review.identity", digits=TURN_CEDULA[-2:]) in summary

@@ -240,7 +240,9 @@ class ReviewScreen(Screen):
         t = self.ctx.t
         lines = [t("review.tramite", name=visit.tramite.name)]
         if visit.claims is not None:
-            lines.append(t("review.with_turn", time=visit.claims.slot_start.strftime("%H:%M")))
+            # Tokens carry UTC: show the slot in the kiosk's own time, as the header clock does.
+            local = visit.claims.slot_start.astimezone(self.ctx.services.clock.now().tzinfo)
+            lines.append(t("review.with_turn", time=local.strftime("%H:%M")))
             digits = visit.claims.id_hint
         else:
             lines.append(t("review.walk_in"))
