@@ -194,9 +194,23 @@ def apply_batch(
         )
     }
     fresh = [(i, ev) for i, ev in valid if ev.event_id in new_ids]
+    old_ids = [ev.event_id for _, ev in valid if ev.event_id not in new_ids]
+    owners: dict[str, str] = {}
+    if old_ids:
+        owners = {
+            eid: owner
+            for eid, owner in session.execute(
+                select(EVENTS.c.event_id, EVENTS.c.kiosk_id).where(EVENTS.c.event_id.in_(old_ids))
+            )
+        }
     for i, ev in valid:
         if ev.event_id not in new_ids:
-            results[i] = EventResult(ev.event_id, "duplicate", None)
+            if owners.get(ev.event_id, kiosk_id) != kiosk_id:
+                # never tell a kiosk its event is safe when what is stored is someone else's
+                results[i] = EventResult(ev.event_id, "rejected", "event_id used by another kiosk")
+                log.warning("kiosk %s: event id already used by another kiosk", kiosk_id)
+            else:
+                results[i] = EventResult(ev.event_id, "duplicate", None)
 
     issued = [(i, ev) for i, ev in fresh if ev.type == "ticket_issued"]
     issued.sort(key=lambda ie: ie[1].payload["ticket_id"])
@@ -211,8 +225,27 @@ def apply_batch(
     }
     relabel: dict[str, str] = {}  # event_id -> new stored status
     appointments: list[tuple[int, _Event]] = []
+    unstored: list[str] = []  # events inserted above but rejected after all: removed below
+    known = [
+        ev.payload["ticket_id"] for _, ev in issued if ev.payload["ticket_id"] not in new_tickets
+    ]
+    ticket_owners: dict[str, str] = {}
+    if known:
+        ticket_owners = {
+            tid: owner
+            for tid, owner in session.execute(
+                select(TICKETS.c.ticket_id, TICKETS.c.kiosk_id).where(
+                    TICKETS.c.ticket_id.in_(known)
+                )
+            )
+        }
     for i, ev in issued:
         if ev.payload["ticket_id"] not in new_tickets:
+            if ticket_owners.get(ev.payload["ticket_id"], kiosk_id) != kiosk_id:
+                results[i] = EventResult(ev.event_id, "rejected", "ticket_id used by another kiosk")
+                unstored.append(ev.event_id)
+                log.warning("kiosk %s: ticket id already used by another kiosk", kiosk_id)
+                continue
             # same ticket under a new event id (kiosk re-queued it): nothing new to apply
             results[i] = EventResult(ev.event_id, "duplicate", "ticket already recorded")
             relabel[ev.event_id] = "duplicate"
@@ -317,6 +350,8 @@ def apply_batch(
         for i, ev in prints:
             results[i] = EventResult(ev.event_id, "accepted")
 
+    if unstored:
+        session.execute(EVENTS.delete().where(EVENTS.c.event_id.in_(unstored)))
     if relabel:
         session.connection().execute(
             update(EVENTS)

@@ -362,3 +362,17 @@ def test_counter_credentials_are_scoped_to_their_agency(central: Central) -> Non
     r = central.http.post(f"/api/v1/agencies/{AGENCY}/counters/v3/next", headers=counter)
     assert r.status_code == 200 and r.json()["counter_id"] == "v3"
     assert central.http.get("/api/v1/tickets/t1/documents", headers=counter).status_code == 200
+
+
+def test_ids_of_another_kiosk_are_rejected_not_acknowledged(central: Central) -> None:
+    h1, h2 = central.enrol("k1"), central.enrol("k2")
+    mine = ticket_event("k1", event_id="shared-event", ticket_id="shared-ticket")
+    assert central.sync(h1, mine)[0]["status"] == "accepted"
+    same_event_id = ticket_event("k2", event_id="shared-event")
+    same_ticket_id = ticket_event("k2", ticket_id="shared-ticket")
+    results = central.sync(h2, same_event_id, same_ticket_id)
+    assert [r["status"] for r in results] == ["rejected", "rejected"]
+    # the rejected event was not stored: the same id is rejected again, not "duplicate"
+    assert central.sync(h2, same_ticket_id)[0]["status"] == "rejected"
+    assert central.next()["kiosk_id"] == "k1"  # type: ignore[index]
+    assert central.next() is None
