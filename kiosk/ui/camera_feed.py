@@ -119,7 +119,8 @@ class _SourceAdapter:
             opener()
 
     def read(self) -> np.ndarray | None:
-        return self._source.read()
+        frame: np.ndarray | None = self._source.read()
+        return frame
 
     def release(self) -> None:
         closer = getattr(self._source, "release", None) or getattr(self._source, "close", None)

@@ -336,7 +336,7 @@ class CaptureScreen(Screen):
         self.view.set_instruction(self.ctx.t("scan.processing"), Tone.OK)
         generation = self._generation
         services = self.ctx.services
-        quad = tuple(tuple(map(float, p)) for p in corners)  # type: ignore[attr-defined]
+        quad = tuple((float(x), float(y)) for x, y in corners)  # type: ignore[attr-defined]
 
         def job() -> tuple[CapturedDocument, QImage | None]:
             doc = services.make_document(item, frame, quad)

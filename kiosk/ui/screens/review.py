@@ -119,9 +119,9 @@ class ReviewScreen(Screen):
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop)  # cards keep their size, rows stack up
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self.grid_host)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.grid_host)
         self.status = QLabel(wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.status.setObjectName("review_status")
         self.status.hide()
@@ -139,7 +139,7 @@ class ReviewScreen(Screen):
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addWidget(self.summary)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.confirm_button)
         self.retranslate()
@@ -219,7 +219,7 @@ class ReviewScreen(Screen):
         def decode() -> list[tuple[str, QImage | None]]:
             return [(d.requirement_id, decode_thumbnail(d.data, d.content_type)) for d in docs]
 
-        icons_only = [(d.requirement_id, None) for d in docs]
+        icons_only: list[tuple[str, QImage | None]] = [(d.requirement_id, None) for d in docs]
         run_off_ui(decode, lambda result: self._thumbnails(generation, result),
                    lambda exc: self._thumbnails(generation, icons_only))
 
