@@ -148,6 +148,11 @@ class CaptureScreen(Screen):
         self.confirm_timer.timeout.connect(self._commit)
         self.retranslate()
 
+    @property
+    def busy(self) -> bool:
+        """True while a photo is being made into a document (a second or less)."""
+        return self.state is CaptureState.SAVING
+
     # ------------------------------------------------------------------ lifecycle
 
     def retranslate(self) -> None:

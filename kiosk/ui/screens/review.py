@@ -144,6 +144,12 @@ class ReviewScreen(Screen):
         layout.addWidget(self.confirm_button)
         self.retranslate()
 
+    @property
+    def busy(self) -> bool:
+        """True while the visit is being stored: leaving now (back, cancel) would orphan a ticket
+        that is about to exist; the window may hold such intents until this is False."""
+        return self.saving
+
     # ------------------------------------------------------------------ lifecycle
 
     def retranslate(self) -> None:
