@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -132,6 +132,11 @@ class AuditRecord:
     actor: str
     action: str
     detail: str
+
+
+def _rowcount(result: object) -> int:
+    """Rows matched by an UPDATE/DELETE (a CursorResult attribute the Result type hides)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _pending(r: m.OutboxEvent) -> PendingEvent:
@@ -620,6 +625,36 @@ class KioskStore:
         # next open() removes; the other order could leave rows pointing at nothing
         return names
 
+    @_transaction
+    def prune_records(self, s: Session, now: datetime | None = None) -> int:
+        """Data minimisation (LOPDP) past the retention limit: forget the citizen reference and
+        answers of synced visits, delete acknowledged outbox events (their payloads repeat the
+        citizen reference) and old turn-ledger entries (a confirmation is only valid on its
+        day). Ticket numbers and counts stay for statistics. Returns rows touched."""
+        now = now or self._clock.now()
+        cutoff = now - self.retention
+        synced = select(m.Ticket.visit_id).where(m.Ticket.synced_at.is_not(None))
+        touched = _rowcount(
+            s.execute(
+                update(m.Visit)
+                .where(
+                    m.Visit.completed_at <= cutoff,
+                    m.Visit.citizen_ref != "",
+                    m.Visit.visit_id.in_(synced),
+                )
+                .values(citizen_ref="", answers={})
+            )
+        )
+        touched += _rowcount(
+            s.execute(
+                delete(m.OutboxEvent).where(
+                    m.OutboxEvent.state == "acked", m.OutboxEvent.acked_at <= cutoff
+                )
+            )
+        )
+        touched += _rowcount(s.execute(delete(m.UsedTurn).where(m.UsedTurn.used_at <= cutoff)))
+        return touched
+
     # ------------------------------------------------------------ outbox (for the sync worker)
 
     @_transaction
@@ -730,7 +765,7 @@ class KioskStore:
             .where(m.OutboxEvent.state == "pending", m.OutboxEvent.next_attempt_at > latest)
             .values(next_attempt_at=self._clock.now())
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        return _rowcount(result)
 
     @_transaction
     def mark_dead(self, s: Session, event_id: str, reason: str) -> None:

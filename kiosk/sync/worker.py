@@ -184,6 +184,8 @@ class SyncWorker:
             # a full batch of documents means there may be more: go on without sleeping
             self._more_due = self._more_due or (error is None and uploaded >= self._document_batch)
         purged = self._store.purge_documents(self._clock.now())
+        if purged or (events and error is None):
+            self._store.prune_records(self._clock.now())
         if error is None and (events or uploaded):
             self._succeeded()
         report = DrainReport(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from kiosk.store import DocumentUnreadableError, KioskStore, StoreError
 from kiosk.store.testing import FakeClock, make_visit
@@ -177,3 +178,23 @@ def test_large_backlog_is_batched(store: KioskStore, clock: FakeClock) -> None:
     assert len(store.due_events(limit=500)) == 500
     store.mark_acked([e.event_id for e in store.due_events(limit=10_000)])  # > 500 ids at once
     assert store.backlog() == 0
+
+
+def test_prune_records_forgets_citizen_data_after_retention(
+    store: KioskStore, clock: FakeClock
+) -> None:
+    synced = store.complete_visit(make_visit(clock, turn_id="turn-1"))
+    unsynced = store.complete_visit(make_visit(clock))
+    first, _second = store.due_events()
+    store.mark_acked([first.event_id])
+    assert store.prune_records() == 0  # nothing is old yet
+    clock.advance(8 * 24 * 3600)
+    assert store.prune_records() == 3  # visit ref, acked event, turn ledger entry
+    assert not store.is_turn_used("turn-1")
+    assert store.backlog() == 1  # the unsynced visit keeps everything until the central has it
+    [pending] = store.due_events()
+    assert pending.payload["ticket_id"] == unsynced.ticket_id and pending.payload["citizen_ref"]
+    assert store.get_ticket(synced.ticket_id) is not None  # numbers stay for statistics
+    with store._require_open().begin() as s:
+        refs = s.execute(text("SELECT citizen_ref FROM visits ORDER BY completed_at")).scalars()
+        assert [bool(r) for r in refs] == [False, True]
