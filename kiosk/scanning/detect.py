@@ -112,9 +112,13 @@ def _candidates(
     dist8 = cv2.GaussianBlur(np.clip(dist, 0, 255).astype(np.uint8), (5, 5), 0)
     kernel = np.ones((5, 5), np.uint8)
     for channel in (lum, dist8):
-        _, th = cv2.threshold(channel, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        level, th = cv2.threshold(channel, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
         for m in (th, 255 - th) if channel is lum else (th,):
             masks.append(cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel))
+    # Half the Otsu level keeps a document's darker parts (a coloured header band) that Otsu
+    # splits off with the desk.
+    low = np.where(dist8 > level * 0.5, 255, 0).astype(np.uint8)
+    masks.append(cv2.morphologyEx(low, cv2.MORPH_OPEN, kernel))
     quads: list[np.ndarray] = []
     for i, m in enumerate(masks):
         mode = cv2.RETR_LIST if i < 2 else cv2.RETR_EXTERNAL
