@@ -291,10 +291,18 @@ class KioskStore:
         # only files old enough: another process on the same data dir (a technician's tool) may
         # be between writing a visit's files and committing its rows right now
         cutoff = time.time() - ORPHAN_MIN_AGE_S
-        for path in self._vault.directory.iterdir():
-            if path.is_file() and path.name not in referenced and path.stat().st_mtime < cutoff:
-                self._vault.delete(path.name)
-                removed += 1
+        try:
+            for path in self._vault.directory.iterdir():
+                try:
+                    if path.name in referenced or path.stat().st_mtime >= cutoff:
+                        continue
+                except FileNotFoundError:
+                    continue
+                if path.is_file():
+                    self._vault.delete(path.name)
+                    removed += 1
+        except OSError as exc:  # housekeeping only: never stop the kiosk from opening
+            log.warning("orphan document cleanup skipped: %s", exc.strerror or exc)
         if removed:
             log.warning("removed %d orphan document file(s) left by an interrupted visit", removed)
 

@@ -8,6 +8,7 @@ example) and the real kiosk store; faults are injected at the client boundary.""
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import tempfile
@@ -101,7 +102,8 @@ step = st.one_of(
 
 
 @settings(
-    max_examples=25,
+    # CI default keeps the suite fast; KIOSK_SYNC_PROPERTY_EXAMPLES=500 for a deeper search
+    max_examples=int(os.environ.get("KIOSK_SYNC_PROPERTY_EXAMPLES", "25")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=False,
