@@ -23,6 +23,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -346,6 +347,7 @@ def run_bench(args: argparse.Namespace) -> int:
             with admin_engine.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             admin_engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
 
     rate = stats.accepted / wall
     brate = bstats.accepted / bwall
