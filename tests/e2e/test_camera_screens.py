@@ -527,12 +527,14 @@ def test_store_failure_on_confirm_keeps_every_capture(qtbot: Any, host_for: Any)
     host.review.confirm_button.click()
     assert host.review.status.text() == host.ctx.t("review.saving")
     assert not host.review.confirm_button.isEnabled()
+    assert host.review.busy  # the window can hold back/cancel while the visit is stored
     qtbot.waitUntil(
         lambda: host.review.status.text() == host.ctx.t("review.store_failed"), timeout=5000
     )
     assert host.flow.step is Step.REVIEW
     assert set(host.flow.visit.captures if host.flow.visit else {}) == {"cedula", "solicitud"}
     assert host.review.confirm_button.isEnabled()
+    assert not host.review.busy
     assert all(name != "MainThread" for name in host.services.store_threads)
     host.services.fail_store = False
     host.review.confirm_button.click()
