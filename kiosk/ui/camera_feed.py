@@ -37,12 +37,16 @@ from kiosk.scanning import (
     assess_frame,
     decode_qr,
 )
+from kiosk.ui.idle import KioskTimer
 
 log = logging.getLogger("kiosk.ui.camera")
 
 PREVIEW_MAX_WIDTH = 1280  # cap on the preview's width, whatever the display box
 QR_REPEAT_S = 1.0  # the feed itself does not repeat the same QR text more often than this
 STOP_WAIT_S = 0.02  # stop() waits this long for an analysis in progress, then lets it finish
+WATCHDOG_MS = 1000
+MAX_RESTARTS = 3
+STALL_S = 3.0  # no frame for this long while "ok": say "reconnecting" instead of a frozen image
 
 _finishing: set[threading.Thread] = set()
 
@@ -203,6 +207,12 @@ class CameraFeed(QObject):
         self.status = CameraState.STOPPED.value
 
         self._arrivals: deque[float] = deque(maxlen=60)
+        self._last_frame_at = 0.0
+        self._stalled = False
+        self._restarts = 0
+        # Real time on purpose: it watches real camera frames, not the citizen's visit.
+        self._watchdog = KioskTimer(WATCHDOG_MS, name="camera_watchdog", parent=self)
+        self._watchdog.timeout.connect(self._check_health)
         self._analysis_ms: deque[float] = deque(maxlen=300)
         self._frames_in = 0
         self._frames_analysed = 0
@@ -260,6 +270,7 @@ class CameraFeed(QObject):
             self._mailbox = None
             analyser, self._analyser = self._analyser, None
             self._wake.notify_all()
+        self._watchdog.stop()
         worker, self._worker = self._worker, None
         if worker is not None:
             try:
@@ -323,8 +334,38 @@ class CameraFeed(QObject):
             self._closing = False
             self._analyser = analyser  # the loop runs while it is the feed's current analyser
         analyser.start()
+        self._last_frame_at = time.monotonic()
+        self._stalled = False
         if not self._worker.is_alive():
             self._worker.start()
+        self._watchdog.start()
+
+    @Slot()
+    def _check_health(self) -> None:
+        """UI thread, once a second: the preview must never freeze silently."""
+        worker = self._worker
+        if worker is None or self._mode is FeedMode.OFF:
+            return
+        if not worker.is_alive():
+            # The camera thread died (an exception in a driver or source): start a fresh one,
+            # a few times; then say the camera is not available (the screens explain it).
+            mode, kind = self._mode, self._kind
+            self.stop()
+            self._restarts += 1
+            if self._restarts > MAX_RESTARTS:
+                log.error("camera thread keeps failing; giving up")
+                self._set_status(CameraState.NOT_FOUND)
+                return
+            log.error("camera thread ended unexpectedly; restarting it")
+            if mode is FeedMode.DOCUMENT and kind is not None:
+                self.start_document(kind)
+            elif mode is FeedMode.QR:
+                self.start_qr()
+            return
+        silent = time.monotonic() - self._last_frame_at
+        if silent > STALL_S and self.status == CameraState.OK and not self._stalled:
+            self._stalled = True
+            self._set_status(CameraState.RECONNECTING)
 
     # ------------------------------------------------------------------ camera thread
 
@@ -333,6 +374,7 @@ class CameraFeed(QObject):
 
     def _on_frame(self, frame: np.ndarray, ts: float) -> None:
         now = time.monotonic()
+        self._last_frame_at = now
         with self._wake:
             if self._mode in (FeedMode.OFF, FeedMode.PAUSED):
                 return
@@ -449,6 +491,9 @@ class CameraFeed(QObject):
         with self._lock:
             item, self._preview = self._preview, None
             self._preview_posted = False
+        if self._stalled:  # frames flow again after a stall the worker did not report
+            self._stalled = False
+            self._set_status(CameraState.OK)
         if item is not None:
             self.frame_ready.emit(item[0], item[1])
 

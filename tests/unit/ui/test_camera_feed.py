@@ -235,3 +235,62 @@ def test_thumbnail_decoding() -> None:
     assert image is not None and max(image.width(), image.height()) == 320
     assert decode_thumbnail(b"%PDF-1.4", "application/pdf") is None
     assert decode_thumbnail(b"not a jpeg", "image/jpeg") is None
+
+
+def test_a_stalled_camera_is_reported_then_recovers(qtbot: Any, feeds: Any,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import kiosk.ui.camera_feed as camera_feed
+
+    monkeypatch.setattr(camera_feed, "WATCHDOG_MS", 100)
+    monkeypatch.setattr(camera_feed, "STALL_S", 0.4)
+    gate = threading.Event()
+    gate.set()
+
+    class HangingSource(ArraySource):
+        def read(self) -> np.ndarray | None:
+            gate.wait(5)  # a driver that stops delivering without an error
+            return super().read()
+
+    feed = feeds(HangingSource([GOOD]))
+    statuses: list[str] = []
+    feed.status_changed.connect(statuses.append)
+    feed.start_qr()
+    qtbot.waitUntil(lambda: feed.status == CameraState.OK, timeout=5000)
+    gate.clear()
+    qtbot.waitUntil(lambda: feed.status == CameraState.RECONNECTING, timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: feed.status == CameraState.OK, timeout=5000)
+    assert statuses[-2:] == [CameraState.RECONNECTING, CameraState.OK]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_a_dead_camera_thread_is_restarted_then_given_up(qtbot: Any, feeds: Any,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import kiosk.ui.camera_feed as camera_feed
+
+    monkeypatch.setattr(camera_feed, "WATCHDOG_MS", 100)
+    opened: list[ArraySource] = []
+
+    class CrashingSource(ArraySource):
+        def read(self) -> np.ndarray | None:
+            if self.i >= 3:
+                raise OSError("driver crashed (test)")
+            return super().read()
+
+    def open_source() -> ArraySource:
+        opened.append(CrashingSource([GOOD]))
+        return opened[-1]
+
+    feed = CameraFeed(open_source)
+    frames: list[Any] = []
+    feed.frame_ready.connect(lambda image, a: frames.append(image))
+    try:
+        feed.start_document("id_card")
+        qtbot.waitUntil(lambda: len(opened) >= 2, timeout=5000)  # restarted
+        qtbot.waitUntil(lambda: feed.status == CameraState.NOT_FOUND, timeout=5000)
+        assert len(opened) == 1 + camera_feed.MAX_RESTARTS
+        assert len(frames) >= 3
+    finally:
+        feed.stop()
+    assert join_finishing(5)
+    assert _threads() == []
