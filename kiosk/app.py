@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kiosk import logs
-from kiosk.config import KioskSettings, SettingsError, load_settings
+from kiosk.config import (
+    KioskSettings,
+    SettingsError,
+    hash_pin,
+    load_settings,
+    load_staff_changes,
+    save_staff_changes,
+)
 from kiosk.domain.catalog import Catalog, CatalogError, DocumentType, load_catalog
 from kiosk.domain.ports import (
     Clock,
@@ -51,6 +58,8 @@ log = logging.getLogger("kiosk.app")
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG_DIR = ROOT / "resources" / "catalog"
 VERSION = "0.1.0"
+STAFF_SETTINGS_FILE = "staff-settings.json"
+DEMO_STAFF_PIN = "2468"
 
 
 class ZonedClock:
@@ -257,6 +266,9 @@ class AppServices:
             "camera": "demo" if self.demo else str(self.settings.camera.get("source")),
         }
 
+    def save_staff_changes(self, settings: KioskSettings) -> None:
+        save_staff_changes(self.data_dir / STAFF_SETTINGS_FILE, settings)
+
     def close(self) -> None:
         if self.sync is not None:
             self.sync.stop()
@@ -368,9 +380,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = load_staff_changes(data_dir / STAFF_SETTINGS_FILE)
     if args.demo:
-        overrides.update(demo=True, camera={"source": "demo"})
+        overrides.update(
+            demo=True, camera={"source": "demo"}, staff_pin_hash=hash_pin(DEMO_STAFF_PIN)
+        )
     try:
         settings = load_settings(args.config, **overrides)
     except SettingsError as exc:

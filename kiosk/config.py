@@ -145,3 +145,69 @@ def load_settings(path: Path | None, **overrides: Any) -> KioskSettings:
     except TypeError as exc:
         raise SettingsError("(file)", str(exc), source) from None
     return settings.validate(source)
+
+
+# ------------------------------------------------------------------ staff PIN
+
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
+
+
+def hash_pin(pin: str, *, salt: bytes | None = None) -> str:
+    """What settings.staff_pin_hash holds: "scrypt$<salt hex>$<hash hex>".
+
+    Salted and slow on purpose: a 4–8 digit PIN has few possibilities, so a plain hash in a
+    settings file would be recovered in milliseconds.
+    """
+    import hashlib
+    import os
+
+    salt = os.urandom(16) if salt is None else salt
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    import hashlib
+    import hmac
+
+    parts = stored.strip().split("$")
+    if len(parts) != 3 or parts[0] != "scrypt":
+        return False
+    try:
+        salt, expected = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+    except ValueError:
+        return False
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return hmac.compare_digest(digest, expected)
+
+
+# ------------------------------------------------------------------ staff changes on disk
+
+STAFF_FIELDS = (
+    "idle_timeout_s", "idle_warning_s", "done_timeout_s", "arrival_early_minutes",
+    "arrival_late_minutes", "language", "high_contrast", "large_text",
+)
+
+
+def save_staff_changes(path: Path, settings: KioskSettings) -> None:
+    """Persist the fields staff may change on the kiosk, so they survive a restart."""
+    import json
+    import os
+
+    data = {name: getattr(settings, name) for name in STAFF_FIELDS}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_staff_changes(path: Path) -> dict[str, Any]:
+    """Staff changes saved earlier; a damaged file is ignored (the defaults stay valid)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if k in STAFF_FIELDS}

@@ -8,8 +8,6 @@ end-to-end self-test. Every slow action runs on the thread pool; every staff act
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk import diagnostics, logs
-from kiosk.config import KioskSettings, SettingsError
+from kiosk.config import KioskSettings, SettingsError, hash_pin, verify_pin
 from kiosk.diagnostics import CameraReading, Check
 from kiosk.domain.ports import PrintResult
 from kiosk.i18n import LANGUAGES, Translator
@@ -87,9 +85,8 @@ class PinResult:
     just_locked: bool = False  # this attempt caused the lockout
 
 
-def hash_pin(pin: str) -> str:
-    """What settings.staff_pin_hash holds: the sha256 hex of the PIN."""
-    return hashlib.sha256(pin.encode("utf-8")).hexdigest()
+
+
 
 
 class PinGate:
@@ -136,8 +133,7 @@ class PinGate:
         left = self.locked_for()
         if left:
             return PinResult(PinOutcome.LOCKED, locked_for_s=left)
-        expected = self.services.settings.staff_pin_hash.strip().lower()
-        if hmac.compare_digest(hash_pin(pin), expected):
+        if verify_pin(pin, self.services.settings.staff_pin_hash):
             self._save({"failures": 0, "locked_until": None})
             return PinResult(PinOutcome.OK)
         state = self._load()

@@ -20,6 +20,7 @@ from PySide6.QtGui import QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLayout, QStackedWidget, QVBoxLayout, QWidget
 
 from kiosk import i18n
+from kiosk.config import KioskSettings
 from kiosk.domain.visit import IdentifyMode, Step, VisitFlow
 from kiosk.i18n import Translator
 from kiosk.services import KioskServices
@@ -93,6 +94,8 @@ class KioskWindow(QWidget):
         # ---------------------------------------------------------- chrome and pages
         self.header = HeaderBar()
         self.header.language_clicked.connect(self.next_language)
+        self.header.staff_requested.connect(self.open_staff)
+        self.staff_panel: QWidget | None = None
         self.footer = FooterBar()
         self.footer.back_clicked.connect(self._back)
         self.footer.cancel_clicked.connect(self._cancel)
@@ -165,6 +168,34 @@ class KioskWindow(QWidget):
 
     def screen(self, name: str) -> Screen:  # type: ignore[override]  # the page API asked for
         return self.screens[name]
+
+    def open_staff(self) -> None:
+        """The hidden staff entry (PIN first). Never over a citizen's visit."""
+        if self.flow.step is not Step.IDLE or self.staff_panel is not None:
+            return
+        from kiosk.ui.staff import open_staff_panel
+
+        panel = open_staff_panel(self, self.services, self.apply_settings)
+        if panel is not None:
+            self.staff_panel = panel
+            panel.destroyed.connect(self._staff_closed)
+
+    def _staff_closed(self) -> None:
+        self.staff_panel = None
+
+    def apply_settings(self, settings: KioskSettings) -> None:
+        """Staff changed settings (already validated): take effect now, no restart."""
+        services = self.services
+        services.settings = settings
+        save = getattr(services, "save_staff_changes", None)
+        if save is not None:
+            save(settings)
+        self.idle.timeout_s = settings.idle_timeout_s
+        self.idle.warning_s = settings.idle_warning_s
+        self.set_language(settings.language)
+        self.set_high_contrast(settings.high_contrast)
+        self.set_large_text(settings.large_text)
+        log.info("settings applied without restart")
 
     def show_out_of_order(self, reason: str, *, recover: bool = True) -> None:
         """Calm out-of-order page; the visit is wiped; home again after RECOVER_S (if asked)."""

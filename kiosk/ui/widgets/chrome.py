@@ -3,7 +3,9 @@ shared by every page, plus the "¿Sigue ahí?" overlay."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.ui.widgets.common import button, label
@@ -11,6 +13,9 @@ from kiosk.ui.widgets.common import button, label
 
 class HeaderBar(QWidget):
     language_clicked = Signal()
+    staff_requested = Signal()  # the brand was held down for STAFF_HOLD_S: the hidden staff entry
+
+    STAFF_HOLD_S = 3.0
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -21,6 +26,8 @@ class HeaderBar(QWidget):
         layout.setSpacing(20)
         self.brand = QLabel()
         self.brand.setObjectName("brand")
+        self.brand.installEventFilter(self)
+        self._pressed_at: float | None = None
         self.agency = QLabel()
         self.agency.setObjectName("agency")
         self.offline = QLabel()
@@ -37,6 +44,19 @@ class HeaderBar(QWidget):
         layout.addWidget(self.offline)
         layout.addWidget(self.clock)
         layout.addWidget(self.language)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A long press rather than a visible button: citizens never stumble into staff mode.
+        if watched is self.brand:
+            kind = event.type()
+            if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+                self._pressed_at = time.monotonic()
+            elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd):
+                held = time.monotonic() - self._pressed_at if self._pressed_at else 0.0
+                self._pressed_at = None
+                if held >= self.STAFF_HOLD_S:
+                    self.staff_requested.emit()
+        return super().eventFilter(watched, event)
 
 
 class FooterBar(QWidget):
