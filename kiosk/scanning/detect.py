@@ -66,19 +66,50 @@ def _gradients(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) -> np.ndarray | None:
+def _quad_from_lines(poly: np.ndarray) -> np.ndarray | None:
+    """Quad from the 4 longest edges of a 5-8 sided polygon, extended and intersected.
+
+    A finger or another object over a corner turns the outline into a pentagon or hexagon; the
+    document's four sides are still its longest edges, and their intersections restore the hidden
+    corners.
+    """
+    n = len(poly)
+    edges = [(poly[i], poly[(i + 1) % n]) for i in range(n)]
+    lengths = [float(np.linalg.norm(b - a)) for a, b in edges]
+    keep = sorted(sorted(range(n), key=lambda i: -lengths[i])[:4])
+    lines = []
+    for i in keep:
+        a, b = edges[i]
+        lines.append((a, (b - a) / (lengths[i] + 1e-9)))
+    corners = []
+    for k in range(4):
+        x = line_intersection(lines[k - 1], lines[k])
+        if x is None:
+            return None
+        corners.append(x)
+    q = np.array(corners)
+    return q if is_convex(q) else None
+
+
+def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) -> list[np.ndarray]:
     hull = cv2.convexHull(contour)
     a = cv2.contourArea(hull)
     if a < min_area or a > max_area:
-        return None
+        return []
     peri = cv2.arcLength(hull, True)
+    out: list[np.ndarray] = []
     for eps in (0.02, 0.035, 0.05, 0.07, 0.1):
         approx = cv2.approxPolyDP(hull, eps * peri, True)
         if len(approx) == 4:
-            return approx.reshape(4, 2).astype(np.float64)
+            out.append(approx.reshape(4, 2).astype(np.float64))
+            break
         if len(approx) < 4:
             break
-    return None
+        if eps == 0.02 and 5 <= len(approx) <= 8:
+            q = _quad_from_lines(approx.reshape(-1, 2).astype(np.float64))
+            if q is not None and area(q) < 1.6 * a:
+                out.append(q)
+    return out
 
 
 def _candidates(
@@ -125,8 +156,7 @@ def _candidates(
         contours, _ = cv2.findContours(m, mode, cv2.CHAIN_APPROX_SIMPLE)
         contours = sorted(contours, key=cv2.contourArea, reverse=True)[:4]
         for c in contours:
-            q = _quad_from_contour(c, min_area, max_area)
-            if q is not None:
+            for q in _quad_from_contour(c, min_area, max_area):
                 quads.append(order_corners(q))
     return quads
 
