@@ -118,6 +118,7 @@ class SyncWorker:
 
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._uploads_halted = threading.Event()
         self._wake = threading.Event()
 
     # ------------------------------------------------------------ health
@@ -269,8 +270,9 @@ class SyncWorker:
     def _upload_documents(self) -> tuple[int, str | None]:
         """Upload one batch of pending documents, a few at a time (uploads are latency-bound)."""
         docs = self._store.pending_documents(self._document_batch)
-        if not docs:
+        if not docs or self._stop.is_set():
             return 0, None
+        self._uploads_halted.clear()
         if self._upload_concurrency == 1 or len(docs) == 1:
             outcomes = [self._upload_one(d) for d in docs]
         else:
@@ -285,6 +287,8 @@ class SyncWorker:
     def _upload_one(self, doc: PendingDocument) -> bool | str:
         """True if uploaded, False if given up on (flagged for staff), or the error message
         when the central is unavailable (to retry later)."""
+        if self._uploads_halted.is_set() or self._stop.is_set():
+            return False  # the central just failed, or we are stopping: not now
         try:
             data = self._store.read_document(doc.document_id)
         except DocumentUnreadableError as exc:
@@ -301,8 +305,10 @@ class SyncWorker:
                 doc.requirement_id,
             )
         except CentralAuthError as exc:
+            self._uploads_halted.set()
             return f"central refused the kiosk credential (HTTP {exc.status_code})"
         except CentralUnavailable as exc:
+            self._uploads_halted.set()  # don't queue up one timeout per remaining document
             return f"central unavailable: {exc}"
         except CentralRejected as exc:
             self._store.mark_document_failed(

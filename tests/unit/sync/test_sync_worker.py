@@ -180,7 +180,8 @@ def test_tampered_document_is_not_uploaded_and_is_flagged(
 ) -> None:
     store.complete_visit(make_visit(clock, documents=2))
     victim = sorted((store.data_dir / "documents").iterdir())[0]
-    victim.write_bytes(victim.read_bytes()[:-1] + b"\0")
+    blob = victim.read_bytes()
+    victim.write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
     report = _worker(store, client, clock).run_once()
     assert report.uploaded == 1 and len(central.state.documents) == 1
     [conflict] = store.conflicts()
@@ -312,3 +313,35 @@ def test_clock_stepped_back_does_not_strand_retries(
     store.mark_retry([event.event_id], "offline", clock.now() + timedelta(hours=5))
     clock.advance(-4 * 3600)  # NTP pulled the clock back; the old schedule is now absurd
     assert worker.run_once().acked == 1
+
+
+def test_stop_is_prompt_when_the_central_hangs(tmp_path: Path, clock: FakeClock) -> None:
+    """A central that accepts connections and never answers: stop() returns within about one
+    client timeout, not one timeout per pending document."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.listen(64)
+    try:
+        port = listener.getsockname()[1]
+        store = KioskStore.open(tmp_path / "d", kiosk_id="k1", agency_id="a", clock=clock)
+        client = CentralClient(f"http://127.0.0.1:{port}", "k1", "x", timeout=0.5)
+        try:
+            for _ in range(3):
+                store.complete_visit(make_visit(clock, documents=3))
+            store.mark_acked([e.event_id for e in store.due_events()])  # uploads are next
+            worker = _worker(store, client, clock, upload_concurrency=2, document_batch=9)
+            t0 = time.monotonic()
+            report = worker.run_once()
+            assert report.error and "timed out" in report.error
+            assert time.monotonic() - t0 < 2.0  # 2 in flight at most, then halted
+            worker.start()
+            time.sleep(0.1)
+            t0 = time.monotonic()
+            worker.stop()
+            assert time.monotonic() - t0 < 2.0
+        finally:
+            client.close()
+            store.close()
+    finally:
+        listener.close()
