@@ -263,12 +263,13 @@ def test_a_stalled_camera_is_reported_then_recovers(qtbot: Any, feeds: Any,
     assert statuses[-2:] == [CameraState.RECONNECTING, CameraState.OK]
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_dead_camera_thread_is_restarted_then_given_up(qtbot: Any, feeds: Any,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import kiosk.ui.camera_feed as camera_feed
 
     monkeypatch.setattr(camera_feed, "WATCHDOG_MS", 100)
+    crashes: list[Any] = []  # the worker's exception, kept away from whatever hook is installed
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
     opened: list[ArraySource] = []
 
     class CrashingSource(ArraySource):
@@ -290,6 +291,7 @@ def test_a_dead_camera_thread_is_restarted_then_given_up(qtbot: Any, feeds: Any,
         qtbot.waitUntil(lambda: feed.status == CameraState.NOT_FOUND, timeout=5000)
         assert len(opened) == 1 + camera_feed.MAX_RESTARTS
         assert len(frames) >= 3
+        assert all(c.exc_type is OSError for c in crashes)
     finally:
         feed.stop()
     assert join_finishing(5)
