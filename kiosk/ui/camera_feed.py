@@ -2,7 +2,8 @@
 
 Threads (none of them the UI thread):
 
-    camera worker ──frame──► _on_frame: preview (downscale + QImage copy) ─► coalesced post to UI
+    camera worker ──frame──► _on_frame: preview (scaled to the view, BGRA QImage copy)
+                              │                                  ─► coalesced post to UI
                               └─► one-slot mailbox (newer frame overwrites: dropped, never queued)
     analysis thread ◄─mailbox─ assess_frame / decode_qr, StabilityTracker ─► coalesced post to UI
 
@@ -10,6 +11,9 @@ The UI thread only receives finished QImages and small records through queued si
 one preview and one analysis result are in flight at a time: if the UI is busy, newer results
 replace older ones instead of piling up, so latency never grows. Capture and QR results carry the
 mode generation they were computed for, and the UI drops anything from an older generation.
+stop() joins the camera thread (the device is free for the next page) and lets an analysis in
+progress finish by itself. A once-a-second watchdog on the UI thread turns a silent camera into
+"reconnecting" and restarts a camera thread that died.
 """
 
 from __future__ import annotations
