@@ -255,8 +255,7 @@ class AppServices:
             status_provider=self.device_status,
             version=VERSION,
         )
-        worker.refresh_trust_list()
-        worker.start()
+        worker.start()  # its first round fetches the trust list: never block start-up on it
         self.sync = worker
 
     def device_status(self) -> dict[str, str]:
@@ -271,7 +270,7 @@ class AppServices:
 
     def close(self) -> None:
         if self.sync is not None:
-            self.sync.stop()
+            self.sync.close()
             self.sync = None
         if self.demo is not None:
             self.demo.stop()

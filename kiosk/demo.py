@@ -97,8 +97,7 @@ class DemoEnvironment:
             "0",
             "--keys",
             str(root / "keys"),
-            "--admin-token",
-            admin,
+            f"--admin-token={admin}",  # a token may start with "-"
         ]
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self._process = subprocess.Popen(

@@ -331,7 +331,12 @@ def apply_batch(
     docs.sort(key=lambda d: d["document_id"])
     insert_ignore(session, DOCUMENTS, docs, ["document_id"])
 
-    prints = [(i, ev) for i, ev in fresh if ev.type == "print_status"]
+    # Applied in the order they happened (then request order): a reprint that succeeded must
+    # not be overwritten by the earlier failure, whatever their event ids sort as.
+    prints = sorted(
+        ((i, ev) for i, ev in fresh if ev.type == "print_status"),
+        key=lambda ie: (ie[1].occurred_at, ie[0]),
+    )
     if prints:
         session.connection().execute(
             update(TICKETS)

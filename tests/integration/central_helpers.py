@@ -83,8 +83,7 @@ class CentralServer:
             "127.0.0.1",
             "--port",
             str(self.port),
-            "--admin-token",
-            self.admin_token,
+            f"--admin-token={self.admin_token}",  # a token may start with "-"
             "--workers",
             str(self.workers),
             "--log-level",
