@@ -65,7 +65,12 @@ class ErrorFunnel(QObject):
             return
         summary = describe(exc_type, tb)
         log.error("unexpected error: %s", summary)
-        self.failed.emit(exc_type.__name__)
+        try:
+            self.failed.emit(exc_type.__name__)
+        except RuntimeError:
+            # Hooks chain in install order; one whose window is gone may still be reached
+            # through a later window's "previous" hook. It has nothing left to show.
+            pass
 
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
         self.handle(args.exc_type, args.exc_value, args.exc_traceback)

@@ -127,6 +127,10 @@ class KioskWindow(QWidget):
         for name, page in pages:
             self.screens[name] = page
             self.stack.addWidget(page)
+            active = getattr(page, "citizen_active", None)
+            if active is not None:
+                # Holding a document under the camera is activity, though nothing is touched.
+                active.connect(self._citizen_active)
         self._current = "home"
         self.home.language_requested.connect(self.next_language)
         self.home.contrast_toggled.connect(self.set_high_contrast)
@@ -280,13 +284,24 @@ class KioskWindow(QWidget):
             if callable(wipe):
                 wipe()
 
+    def _citizen_active(self) -> None:
+        self.idle.poke()
+
+    def _page_busy(self) -> bool:
+        """A page storing or processing the citizen's data: leaving now would orphan it."""
+        return bool(getattr(self.current_screen(), "busy", False))
+
     def _back(self) -> None:
+        if self._page_busy():
+            return
         if self._current == "help" or not self.flow.in_visit:
             self._switch("home")
         else:
             self.flow.back()
 
     def _cancel(self) -> None:
+        if self._page_busy():
+            return
         if self.flow.in_visit:
             self.flow.cancel()
         else:
