@@ -8,6 +8,7 @@ asks the window to show its out-of-order page, which recovers to home after a de
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -65,12 +66,10 @@ class ErrorFunnel(QObject):
             return
         summary = describe(exc_type, tb)
         log.error("unexpected error: %s", summary)
-        try:
+        # Hooks chain in install order; one whose window is gone may still be reached through
+        # a later window's "previous" hook. It has nothing left to show.
+        with contextlib.suppress(RuntimeError):
             self.failed.emit(exc_type.__name__)
-        except RuntimeError:
-            # Hooks chain in install order; one whose window is gone may still be reached
-            # through a later window's "previous" hook. It has nothing left to show.
-            pass
 
     def _thread_hook(self, args: threading.ExceptHookArgs) -> None:
         self.handle(args.exc_type, args.exc_value, args.exc_traceback)
