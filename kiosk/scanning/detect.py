@@ -1,14 +1,18 @@
 """Document outline: coarse candidates on a small frame, sub-pixel refinement at full size.
 
-Why several cues: the classical scanner (Canny + largest 4-point contour) fails on a white page on a
-light table and on patterned or cluttered desks. Here candidates come from (1) a colour-aware Canny
-(the strongest of the L, a, b gradients per pixel), (2) Otsu segmentations of lightness and of the
-colour distance to the frame border, each in both polarities. Every candidate quad is scored by how
-much of its perimeter lies on a real, consistently oriented edge, so clutter and half-outlines lose.
-The winner is refined at full resolution: each side's edge is located along ~40 normals to
-sub-pixel precision, a robust line is fitted per side, and adjacent lines are intersected. The same
-edge profiles measure the blur of the document's border, which does not depend on the document's
-content (a blank page and a dense form blur the same way).
+Why several cues: the classical scanner (Canny + largest 4-point contour) fails on a white page on
+a light table and on patterned or cluttered desks. Here candidates come on a 320 px wide copy from
+(1) a colour-aware Canny (per pixel the strongest of the luma and two chroma gradients, YCrCb) at
+two thresholds, (2) Otsu segmentations of lightness (both polarities) and of the colour distance to
+the frame border (plus a looser cut that keeps darker parts such as a card's header band). A 5-8
+sided outline (a finger over a corner) becomes a quad by intersecting its four longest edges.
+Every candidate is scored by how much of its perimeter lies on a real, consistently oriented edge,
+so clutter and half-outlines lose; an enclosing well-supported outline beats a rectangle inside
+the document (photo, text block), and a side may be pushed out over a uniform printed band.
+The winner is refined at full resolution: each side's edge is located along 40 normals to
+sub-pixel precision, a robust line is fitted per side, and adjacent lines are intersected. Edge
+profiles across the border also measure its blur, which does not depend on the document's content
+(a blank page and a dense form blur the same way).
 """
 
 from __future__ import annotations
@@ -47,12 +51,13 @@ def _small(frame: np.ndarray) -> tuple[np.ndarray, float]:
     return cv2.resize(frame, size, interpolation=cv2.INTER_AREA), size[0] / w
 
 
-def _gradients(lab: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-pixel strongest gradient over L, a, b (colour edges count like lightness edges)."""
-    blurred = cv2.GaussianBlur(lab, (3, 3), 0)
+def _gradients(ycc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-pixel strongest gradient over Y, Cr, Cb (colour edges count like lightness edges)."""
+    blurred = cv2.GaussianBlur(ycc, (3, 3), 0)
     dx = cv2.Sobel(blurred, cv2.CV_16S, 1, 0, ksize=3)
     dy = cv2.Sobel(blurred, cv2.CV_16S, 0, 1, ksize=3)
-    # Chroma channels have a small range in Lab-8bit; double them so colour edges compete.
+    # Chroma channels have a small range; double them so colour edges compete.
+    # (YCrCb rather than Lab: ten times cheaper to convert and measured as accurate.)
     dx[:, :, 1:] *= 2
     dy[:, :, 1:] *= 2
     mag = cv2.add(cv2.absdiff(dx, 0), cv2.absdiff(dy, 0), dtype=cv2.CV_32S)
@@ -113,7 +118,7 @@ def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) ->
 
 
 def _candidates(
-    small: np.ndarray, lab: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray
+    small: np.ndarray, ycc: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray
 ) -> list[np.ndarray]:
     h, w = mag.shape
     frame_area = float(h * w)
@@ -129,17 +134,17 @@ def _candidates(
     edges_low = cv2.Canny(gx, gy, 10, 30)
     masks.append(cv2.dilate(edges_low, np.ones((3, 3), np.uint8)))
     # (2) Segmentations: lightness and colour distance to the frame border, both polarities.
-    lum = cv2.GaussianBlur(lab[:, :, 0], (5, 5), 0)
+    lum = cv2.GaussianBlur(ycc[:, :, 0], (5, 5), 0)
     border = np.concatenate(
         [
-            lab[:3].reshape(-1, 3),
-            lab[-3:].reshape(-1, 3),
-            lab[:, :3].reshape(-1, 3),
-            lab[:, -3:].reshape(-1, 3),
+            ycc[:3].reshape(-1, 3),
+            ycc[-3:].reshape(-1, 3),
+            ycc[:, :3].reshape(-1, 3),
+            ycc[:, -3:].reshape(-1, 3),
         ]
     )
     ref = np.median(border, axis=0).astype(np.float32)
-    dist = np.linalg.norm((lab.astype(np.float32) - ref) * np.float32([1, 2, 2]), axis=2)
+    dist = np.linalg.norm((ycc.astype(np.float32) - ref) * np.float32([1, 2, 2]), axis=2)
     dist8 = cv2.GaussianBlur(np.clip(dist, 0, 255).astype(np.uint8), (5, 5), 0)
     kernel = np.ones((5, 5), np.uint8)
     for channel in (lum, dist8):
@@ -202,11 +207,11 @@ def _quad_support(
 
 
 def _uniform_band(
-    lab: np.ndarray, a: np.ndarray, b: np.ndarray, na: np.ndarray, nb: np.ndarray
+    ycc: np.ndarray, a: np.ndarray, b: np.ndarray, na: np.ndarray, nb: np.ndarray
 ) -> bool:
     """True when the strip between side a-b and its shifted copy na-nb has one colour (chroma
     median absolute deviation small): a printed band is uniform, a checkered desk is not."""
-    h, w = lab.shape[:2]
+    h, w = ycc.shape[:2]
     t = np.linspace(0.1, 0.9, 24)[:, None]
     pts = np.concatenate(
         [
@@ -216,7 +221,7 @@ def _uniform_band(
     )
     x = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
     y = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
-    chroma = lab[y, x, 1:].astype(np.float64)
+    chroma = ycc[y, x, 1:].astype(np.float64)
     mad = np.median(np.abs(chroma - np.median(chroma, axis=0)), axis=0)
     return bool(mad.max() <= 3.0)
 
@@ -227,7 +232,7 @@ def _extend(
     gx: np.ndarray,
     gy: np.ndarray,
     thresh: float,
-    lab: np.ndarray,
+    ycc: np.ndarray,
 ) -> np.ndarray:
     """Push a side outwards onto a parallel edge when both neighbouring sides visibly continue up
     to it, past a gap without edges: recovers an ID card's coloured header band that blends into
@@ -262,7 +267,7 @@ def _extend(
         ext = _seg_support(
             np.stack([a, b]), np.stack([na[k], nb[k]]), mag, gx, gy, thresh, 12, border_ok=False
         )
-        if ext.min() >= 0.85 and _uniform_band(lab, a, b, na[k], nb[k]):
+        if ext.min() >= 0.85 and _uniform_band(ycc, a, b, na[k], nb[k]):
             q[i], q[(i + 1) % 4] = na[k], nb[k]
     return q
 
@@ -427,15 +432,15 @@ def _corner_support(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return support
 
 
-def _corner_contrast(lab: np.ndarray, quad: np.ndarray) -> np.ndarray:
+def _corner_contrast(ycc: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """Per corner, colour contrast across the corner relative to the contrast across the sides.
 
     A finger over a corner continues outside the document, so just inside and just outside the
     corner look alike while the sides still contrast with the desk. Returns 1 for a visible
     corner, lower as it fades (1 also when the corner is outside the frame: CUT_OFF covers that).
     """
-    h, w = lab.shape[:2]
-    img = cv2.blur(lab, (3, 3)).astype(np.float32)
+    h, w = ycc.shape[:2]
+    img = cv2.blur(ycc, (3, 3)).astype(np.float32)
     delta = max(2.0, 0.05 * math.sqrt(max(area(quad), 1.0)))
 
     def at(p: np.ndarray) -> np.ndarray | None:
@@ -475,12 +480,12 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
         small, scale = _small(frame)
     else:
         scale = small.shape[1] / frame.shape[1]
-    lab = cv2.cvtColor(small, cv2.COLOR_BGR2LAB)
-    gx, gy, mag = _gradients(lab)
+    ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb)
+    gx, gy, mag = _gradients(ycc)
     thresh = 16.0
     best, best_rank, best_support = None, 0.0, 0.0
     scored: list[tuple[np.ndarray, float]] = []
-    for q in _candidates(small, lab, mag, gx, gy):
+    for q in _candidates(small, ycc, mag, gx, gy):
         if any(np.abs(q - s).max() < 3.0 for s, _ in scored):
             continue
         support, size = _score(q, mag, gx, gy, thresh)
@@ -510,7 +515,7 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     straight, _ = _refine(small, best, radius=3.0)
     if is_convex(straight):
         best = straight
-    best = _extend(best, mag, gx, gy, thresh, lab)
+    best = _extend(best, mag, gx, gy, thresh, ycc)
     sh, sw = small.shape[:2]
     touches = bool(
         ((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any()
@@ -523,7 +528,7 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
         refined = coarse
     refined = order_corners(refined)
     support = _corner_support(frame, refined)
-    contrast = _corner_contrast(lab, (refined + 0.5) * scale - 0.5)
+    contrast = _corner_contrast(ycc, (refined + 0.5) * scale - 0.5)
     sigma = _border_blur(frame, refined)
     return Detection(refined, best_support, touches, support, sigma, scale, contrast)
 
