@@ -40,7 +40,7 @@ from kiosk.domain.ports import (
     SyncHealth,
 )
 from kiosk.domain.records import CapturedDocument, CompletedVisit, IssuedTicket
-from kiosk.domain.requirements import ChecklistItem
+from kiosk.domain.requirements import ChecklistItem, resolve_checklist
 from kiosk.domain.turns import ArrivalWindow, TurnDecision, TurnOutcome
 from kiosk.domain.visit import VisitFlow
 from kiosk.i18n import Translator
@@ -151,14 +151,26 @@ class AppServices:
 
     def receipt_for(self, flow: VisitFlow) -> Receipt:
         visit = flow.visit
-        if visit is None or visit.ticket is None or visit.tramite is None:
+        if visit is None or visit.ticket is None:
             raise RuntimeError("receipt requested before a ticket exists")
-        ticket, tramite = visit.ticket, visit.tramite
-        captured = tuple(i.requirement.name for i in flow.to_capture() if i.id in visit.captures)
-        originals = tuple(
-            i.requirement.name for i in flow.checklist() if i.requirement.present_original
-        )
-        health = self.sync_health()
+        # Only the ticket id is read from the flow (this runs off the UI thread); the rest comes
+        # from the store, exactly as a reprint would see it.
+        return self.receipt_for_ticket(visit.ticket.ticket_id)
+
+    def receipt_for_ticket(self, ticket_id: str, *, reprint: bool = False) -> Receipt:
+        facts = self.store.ticket_facts(ticket_id)
+        if facts is None:
+            raise KeyError(f"unknown ticket {ticket_id}")
+        ticket = facts.ticket
+        tramite = self.catalog.get(ticket.tramite_id)
+        answers = dict(facts.answers)
+        if facts.id_type:
+            answers.setdefault("id_type", facts.id_type)
+        checklist = resolve_checklist(tramite, answers)
+        names = {item.id: item.requirement.name for item in checklist}
+        captured = tuple(names.get(r, r) for r in facts.document_requirements)
+        originals = tuple(i.requirement.name for i in checklist if i.requirement.present_original)
+        position, wait, synced = self._queue_estimate(ticket_id, reprint=reprint)
         return Receipt(
             ticket_id=ticket.ticket_id,
             ticket_number=ticket.number,
@@ -166,17 +178,49 @@ class AppServices:
             tramite_name=tramite.name,
             service_area=tramite.service_area,
             issued_at=ticket.issued_at,
-            kind="appointment" if visit.claims else "walk_in",
+            kind="appointment" if ticket.kind == "appointment" else "walk_in",
             status_url=self.status_url(ticket.ticket_id),
-            appointment_at=visit.claims.slot_start if visit.claims else None,
-            queue_position=None,
-            wait_minutes=None,
+            appointment_at=facts.slot_start,
+            queue_position=position,
+            wait_minutes=wait,
             captured_documents=captured,
             originals_to_show=originals,
-            pending_sync=not health.online or health.backlog > 0,
-            priority=bool(visit.priority),
+            pending_sync=not synced,
+            priority=ticket.priority,
             language=self.translator.language,
         )
+
+    SYNC_WAIT_S = 1.5  # how long a receipt waits for the central to acknowledge its ticket
+
+    def _queue_estimate(
+        self, ticket_id: str, *, reprint: bool
+    ) -> tuple[int | None, tuple[int, int] | None, bool]:
+        """(position, wait range, synced). Online, the ticket usually syncs within a few hundred
+        ms; then the central knows the queue. Offline the receipt says it is pending sync."""
+        sync = self.sync
+        if sync is None or not sync.health().online:
+            ticket = self.store.get_ticket(ticket_id)
+            return None, None, bool(ticket and not ticket.pending_sync)
+        sync.wake()
+        deadline = time.monotonic() + (0 if reprint else self.SYNC_WAIT_S)
+        while True:
+            ticket = self.store.get_ticket(ticket_id)
+            if ticket is not None and not ticket.pending_sync:
+                break
+            if time.monotonic() >= deadline:
+                return None, None, False
+            time.sleep(0.05)
+        status = sync.ticket_status(ticket_id)
+        if not status or status.get("position") is None or not status.get("wait_minutes"):
+            return None, None, True
+        low, high = status["wait_minutes"]
+        return int(status["position"]), (int(low), int(high)), True
+
+    def reprint(self, ticket_id: str) -> PrintResult:
+        """Print a ticket's receipt again (staff, once the printer is back)."""
+        receipt = self.receipt_for_ticket(ticket_id, reprint=True)
+        log.info("reprinting a receipt")
+        return self.print_receipt(receipt)
 
     def status_url(self, ticket_id: str) -> str:
         base = self.settings.status_url_base
@@ -351,6 +395,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", type=Path, help="where the kiosk keeps its store, keys and logs")
     p.add_argument("--config", type=Path, help="settings file (TOML)")
     p.add_argument(
+        "--catalog",
+        type=Path,
+        default=CATALOG_DIR,
+        help="catalog folder (default: the bundled one)",
+    )
+    p.add_argument(
         "--autopilot",
         action="store_true",
         help="drive one complete visit with a simulated citizen (needs --demo)",
@@ -401,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     services: AppServices | None = None
     failure = ""
     try:
-        services = build(settings, data_dir=data_dir)
+        services = build(settings, data_dir=data_dir, catalog_dir=args.catalog)
         if args.demo:
             _start_demo(services)
         elif settings.central.get("url"):

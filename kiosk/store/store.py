@@ -74,6 +74,17 @@ class StoredTicket:
 
 
 @dataclass(frozen=True)
+class TicketFacts:
+    """What a receipt (or a reprint of it) needs from the store; no personal data in it."""
+
+    ticket: StoredTicket
+    answers: dict[str, str]
+    id_type: str
+    slot_start: datetime | None
+    document_requirements: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class PendingEvent:
     seq: int
     event_id: str
@@ -527,6 +538,26 @@ class KioskStore:
     def get_ticket(self, s: Session, ticket_id: str) -> StoredTicket | None:
         t = s.get(m.Ticket, ticket_id)
         return None if t is None else self._view(s, t)
+
+    @_transaction
+    def ticket_facts(self, s: Session, ticket_id: str) -> TicketFacts | None:
+        t = s.get(m.Ticket, ticket_id)
+        if t is None:
+            return None
+        visit = s.get(m.Visit, t.visit_id)
+        assert visit is not None  # foreign key
+        requirements = s.scalars(
+            select(m.Document.requirement_id)
+            .where(m.Document.ticket_id == ticket_id)
+            .order_by(m.Document.created_at)
+        ).all()
+        return TicketFacts(
+            ticket=self._view(s, t),
+            answers=dict(visit.answers or {}),
+            id_type=visit.id_type,
+            slot_start=self._local(visit.slot_start) if visit.slot_start else None,
+            document_requirements=tuple(requirements),
+        )
 
     @_transaction
     def tickets_not_printed(self, s: Session) -> list[StoredTicket]:

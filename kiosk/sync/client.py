@@ -185,5 +185,10 @@ class CentralClient:
             raise CentralUnavailable("/trust-list: reply without a keys list")
         return body
 
+    def ticket_status(self, ticket_id: str, *, timeout: float = 1.5) -> dict[str, Any]:
+        """Queue position and estimated wait of a synced ticket (for the receipt)."""
+        path = f"/tickets/{ticket_id}/status"
+        return self._json(self._request("GET", path, timeout=timeout), path)
+
     def heartbeat(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         return self._json(self._request("POST", "/heartbeat", json=dict(payload)), "/heartbeat")

@@ -401,6 +401,13 @@ class SyncWorker:
         if thread.is_alive():
             raise RuntimeError("sync worker thread did not stop in time")
 
+    def ticket_status(self, ticket_id: str) -> dict[str, Any] | None:
+        """The central's view of one ticket, or None when it cannot say right now."""
+        try:
+            return self._client.ticket_status(ticket_id)
+        except (CentralUnavailable, CentralRejected):
+            return None
+
     def close(self) -> None:
         """Stop the thread and close the HTTP client (the worker owns it from then on)."""
         self.stop()
