@@ -496,12 +496,64 @@ class PrinterPage(_Page):
         self.col.addWidget(self.progress)
         self.message = _message_label("printer_message")
         self.col.addWidget(self.message)
+        # Receipts that never printed (paper out, printer off): staff hand them over once the
+        # printer is back. Ticket numbers are not personal data.
+        self.col.addWidget(staff_label(self.tr_("staff.unprinted_title"), "section"))
+        self.unprinted_hint = staff_label("", "hint", name="printer_unprinted_hint")
+        self.col.addWidget(self.unprinted_hint)
+        self.unprinted = QVBoxLayout()
+        self.unprinted.setSpacing(12)
+        self.col.addLayout(self.unprinted)
         self.col.addStretch(1)
+
+    MAX_REPRINT_ROWS = 6
 
     def on_enter(self) -> None:
         self.refresh()
 
+    def _refresh_unprinted(self) -> None:
+        while self.unprinted.count():
+            item = self.unprinted.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        store = getattr(self.services, "store", None)
+        if store is None or not hasattr(self.services, "reprint"):
+            self.unprinted_hint.setText("")
+            return
+        tickets = store.tickets_not_printed()
+        self.unprinted_hint.setText(
+            self.tr_("staff.unprinted_count", count=len(tickets))
+            if tickets
+            else self.tr_("staff.unprinted_none")
+        )
+        for ticket in tickets[-self.MAX_REPRINT_ROWS :]:
+            b = staff_button(
+                self.tr_("staff.reprint", number=ticket.number), name=f"reprint_{ticket.ticket_id}"
+            )
+            b.clicked.connect(lambda _=False, t=ticket: self.reprint(t.ticket_id, t.number))
+            self.unprinted.addWidget(b)
+
+    def reprint(self, ticket_id: str, number: str) -> None:
+        self.progress.setVisible(True)
+        _set_message(self.message, self.tr_("staff.printing"))
+        services = self.services
+        self.panel.jobs.run(
+            lambda: services.reprint(ticket_id),
+            lambda result: self._reprinted(number, result),
+            self._failed,
+        )
+
+    def _reprinted(self, number: str, result: PrintResult) -> None:
+        self._finish()
+        _audit(self.services, "reprint", {"ticket": number, "ok": result.ok})
+        if result.ok:
+            _set_message(self.message, self.tr_("staff.reprint_ok", number=number), "ok")
+        else:
+            state = self.tr_(f"staff.printer_state_{result.status.state.value}")
+            _set_message(self.message, self.tr_("staff.test_print_failed", error=state), "error")
+
     def refresh(self) -> None:
+        self._refresh_unprinted()
         services = self.services
         status_fn = getattr(services, "printer_status", None)
         try:

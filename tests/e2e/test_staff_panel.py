@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 from kiosk.config import KioskSettings
 from kiosk.diagnostics import read_bundle
-from kiosk.domain.ports import SyncHealth
+from kiosk.domain.ports import PrinterState, PrinterStatus, PrintResult, SyncHealth
 from kiosk.printing import SpoolPrinter
 from kiosk.store import KioskStore
 from kiosk.store.testing import FakeClock, make_visit
@@ -429,3 +429,27 @@ def test_every_page_fits_with_big_touch_targets(
             assert button.height() >= 64, (name, button.objectName())
             right = button.mapTo(panel, QPoint(button.width(), 0)).x()
             assert right <= panel.width(), (name, button.objectName(), right)
+
+
+def test_printer_page_reprints_receipts_that_never_printed(
+    qtbot: Any, panel: StaffPanel, staff_services: StaffServices, clock: FakeClock
+) -> None:
+    ticket = staff_services.store.complete_visit(make_visit(clock, kiosk_id="kiosk-07"))
+    staff_services.store.mark_printed(ticket.ticket_id, False, "paper_out")
+    reprinted: list[str] = []
+
+    def reprint(ticket_id: str) -> PrintResult:
+        reprinted.append(ticket_id)
+        staff_services.store.mark_printed(ticket_id, True, "ready")
+        return PrintResult(True, PrinterStatus(PrinterState.READY))
+
+    staff_services.reprint = reprint  # type: ignore[attr-defined]
+    press(qtbot, panel, "nav_printer")
+    assert text_of(panel, "printer_unprinted_hint").startswith("1 comprobante")
+    press(qtbot, panel, f"reprint_{ticket.ticket_id}")
+    wait_idle(qtbot, panel)
+    assert reprinted == [ticket.ticket_id]
+    assert text_of(panel, "printer_message") == f"Comprobante {ticket.number} reimpreso."
+    assert staff_services.store.tickets_not_printed() == []
+    assert text_of(panel, "printer_unprinted_hint").startswith("Todos")
+    assert "reprint" in actions(staff_services)
