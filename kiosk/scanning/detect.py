@@ -309,11 +309,15 @@ def _profiles(
     t0: float = 0.08,
     t1: float = 0.92,
     step: float = 1.0,
+    ts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sample ``n`` intensity profiles across the side p0→p1, (n, 2r+1, C), with centres/normal."""
+    """Sample ``n`` intensity profiles across the side p0→p1, (n, 2r+1, C), with centres/normal.
+
+    Positions along the side are ``n`` evenly spaced in [t0, t1], or exactly ``ts`` when given.
+    """
     d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
     normal = np.array([-d[1], d[0]])
-    t = np.linspace(t0, t1, n)[:, None]
+    t = (np.linspace(t0, t1, n) if ts is None else ts)[:, None]
     centres = p0 + (p1 - p0) * t
     offsets = np.arange(-radius, radius + 1e-6, step)
     pts = centres[:, None, :] + offsets[None, :, None] * normal[None, None, :]
@@ -337,9 +341,10 @@ def _edge_points(
     n: int,
     t0: float = 0.08,
     t1: float = 0.92,
+    ts: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sub-pixel edge locations along normals of a side: (points, strength, sigma, valid)."""
-    prof, centres, normal, offsets, valid = _profiles(img, p0, p1, radius, n, t0, t1)
+    prof, centres, normal, offsets, valid = _profiles(img, p0, p1, radius, n, t0, t1, ts=ts)
     deriv = (prof[:, 2:] - prof[:, :-2]) * 0.5  # central difference, (n, m-2, C)
     strength = np.linalg.norm(deriv, axis=2)
     i = np.clip(np.argmax(strength, axis=1), 1, strength.shape[1] - 2)
@@ -412,19 +417,15 @@ def _corner_support(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
     radius = max(2.0, size * 0.01)
     support = np.ones(4)
     per_side: list[tuple[np.ndarray, np.ndarray]] = []
+    ends = np.concatenate([np.linspace(0.02, 0.15, 10), np.linspace(0.85, 0.98, 10)])
     for i in range(4):
         p0, p1 = quad[i], quad[(i + 1) % 4]
-        n = 10
-        near0 = _edge_points(frame, p0, p1, radius, n, 0.02, 0.15)
-        near1 = _edge_points(frame, p0, p1, radius, n, 0.85, 0.98)
-        res = []
-        for pts, strength, _, valid in (near0, near1):
-            d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
-            resid = np.abs((pts - p0) @ np.array([-d[1], d[0]]))
-            inside = (
-                (pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= h - 1)
-            )
-            res.append(valid & inside & (resid < max(1.5, radius * 0.6)) & (strength > 4.0))
+        pts, strength, _, valid = _edge_points(frame, p0, p1, radius, 20, ts=ends)
+        d = (p1 - p0) / (np.linalg.norm(p1 - p0) + 1e-9)
+        resid = np.abs((pts - p0) @ np.array([-d[1], d[0]]))
+        inside = (pts[:, 0] >= 0) & (pts[:, 0] <= w - 1) & (pts[:, 1] >= 0) & (pts[:, 1] <= h - 1)
+        found = valid & inside & (resid < max(1.5, radius * 0.6)) & (strength > 4.0)
+        res = [found[:10], found[10:]]
         per_side.append((res[0], res[1]))
     for i in range(4):
         # corner i is at the start of side i and the end of side i-1
