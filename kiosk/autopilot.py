@@ -9,6 +9,7 @@ every screen, and prints a one-line JSON summary as its last line; the exit code
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -200,6 +201,18 @@ class Autopilot:
                     seen.append(current)
                     self._pump(1.2)  # the first shots are the demo's bad ones: show a hint
                     self.shot(f"capture_{len(seen)}")
+                    # and once the document is good and being held still
+                    page: Any = self.window.current_screen()
+                    with contextlib.suppress(AutopilotError):
+                        self.wait(
+                            "capture",
+                            lambda p=page: bool(
+                                getattr(p, "_assessment", None) and p._assessment.ok
+                            ),
+                            5,
+                        )
+                        self._pump(0.15)
+                        self.shot(f"capture_{len(seen)}_steady")
                 self.wait(
                     "capture",
                     lambda c=current: (
