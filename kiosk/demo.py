@@ -11,7 +11,6 @@ import logging
 import os
 import secrets
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from kiosk.central.process import read_listening_url, serve_command
 
 log = logging.getLogger("kiosk.demo")
 
@@ -84,31 +85,13 @@ class DemoEnvironment:
         root = self.data_dir / "demo-central"
         root.mkdir(parents=True, exist_ok=True)
         admin = secrets.token_urlsafe(16)
-        cmd = [
-            sys.executable,
-            "-m",
-            "kiosk.central",
-            "serve",
-            "--db",
-            f"sqlite:///{root / 'central.db'}",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--keys",
-            str(root / "keys"),
-            f"--admin-token={admin}",  # a token may start with "-"
-        ]
+        cmd = serve_command(f"sqlite:///{root / 'central.db'}", root / "keys", admin)
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self._process = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
         )
         assert self._process.stdout is not None
-        url = ""
-        for line in self._process.stdout:
-            if line.startswith("listening on "):
-                url = line.split("listening on ", 1)[1].strip()
-                break
+        url = read_listening_url(self._process.stdout)
         if not url:
             raise RuntimeError("kiosk-central did not start (no 'listening on' line)")
         # keep draining stdout so the server never blocks on a full pipe

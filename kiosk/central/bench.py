@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import random
-import re
 import secrets
 import shutil
 import signal
@@ -40,6 +39,8 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from kiosk.central.process import read_listening_url, serve_command
 
 AGENCIES = [f"bench-ag-{i}" for i in range(5)]
 
@@ -198,34 +199,12 @@ def _phase(
 
 
 def _start_server(db_url: str, workdir: Path, admin: str, workers: int) -> tuple[Any, str]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "kiosk.central",
-        "serve",
-        "--db",
-        db_url,
-        "--port",
-        "0",
-        "--keys",
-        str(workdir / "keys"),
-        "--admin-token",
-        admin,
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
+    cmd = serve_command(db_url, workdir / "keys", admin, workers=workers)
     proc = subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True
     )
     assert proc.stdout is not None
-    base = ""
-    for line in proc.stdout:
-        m = re.search(r"listening on (http://\S+)", line)
-        if m:
-            base = m.group(1)
-            break
+    base = read_listening_url(proc.stdout)
     if not base:
         raise RuntimeError("kiosk-central did not start")
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]

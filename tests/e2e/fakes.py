@@ -32,6 +32,7 @@ from kiosk.domain.requirements import ChecklistItem
 from kiosk.domain.turns import TurnClaims, TurnDecision, TurnOutcome, id_check_digest
 from kiosk.domain.visit import VisitFlow
 from kiosk.i18n import Translator
+from kiosk.store.testing import FakeClock as StoreFakeClock
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG_DIR = ROOT / "resources" / "catalog"
@@ -42,26 +43,11 @@ VALID_CEDULA = "1710034065"
 TURN_CEDULA = "0926687856"  # the citizen who booked the demo online turn (suffix 7856)
 
 
-class FakeClock:
+class FakeClock(StoreFakeClock):
     """Wall clock and monotonic clock that only move when a test says so."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 25, 9, 30, tzinfo=ECUADOR)
-        self._mono = 1000.0
-        self._lock = threading.Lock()
-
-    def now(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self._mono
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += timedelta(seconds=seconds)
-            self._mono += seconds
+        super().__init__(start or datetime(2026, 11, 25, 9, 30, tzinfo=ECUADOR))
 
 
 class SyntheticFrameSource:

@@ -23,7 +23,6 @@ import re
 import secrets
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,6 +33,8 @@ from types import TracebackType
 
 import httpx
 import pytest
+
+from kiosk.central.process import serve_command
 
 _LISTENING = re.compile(r"listening on (http://\S+)")
 START_TIMEOUT = 30.0
@@ -71,23 +72,9 @@ class CentralServer:
         if self.proc is not None and self.proc.poll() is None:
             raise RuntimeError("already running")
         cmd = [
-            sys.executable,
-            "-m",
-            "kiosk.central",
-            "serve",
-            "--db",
-            self.db_url,
-            "--keys",
-            str(self.keys_dir),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            f"--admin-token={self.admin_token}",  # a token may start with "-"
-            "--workers",
-            str(self.workers),
-            "--log-level",
-            "warning",
+            *serve_command(
+                self.db_url, self.keys_dir, self.admin_token, port=self.port, workers=self.workers
+            ),
             *self.extra_args,
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
