@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from kiosk.scanning.detect import WORK_WIDTH, detect_document
+from kiosk.scanning.detect import _small, detect_document
 from kiosk.scanning.geometry import area, as_quad, perimeter, tilt
 from kiosk.scanning.types import (
     PROBLEM_ORDER,
@@ -55,9 +55,7 @@ def assess_frame(
     frame = validate_frame(frame_bgr)
     h, w = frame.shape[:2]
     frame_size = (w, h)
-    scale = min(1.0, WORK_WIDTH / w)
-    small = cv2.resize(frame, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    scale = small.shape[1] / w
+    small, scale = _small(frame)
     det = detect_document(frame, small)
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
 
