@@ -29,6 +29,7 @@ from kiosk.central.auth import bearer, credential_matches, hash_credential, new_
 from kiosk.central.booking import BookingError, BookingRequest, book_turn, confirmation_pdf
 from kiosk.central.config import Settings
 from kiosk.central.db import make_engine, read_factory, session_factory, transaction
+from kiosk.central.documents import DocumentConflictError, store_document
 from kiosk.central.models import Conflict, Counter, Document, Kiosk, Ticket, Turn
 from kiosk.central.syncing import (
     CONTENT_TYPES,
@@ -303,27 +304,19 @@ def create_app(settings: Settings) -> FastAPI:
             return JSONResponse({"detail": "checksum mismatch"}, status_code=422)
 
         def store(session: Session) -> int:
-            doc = session.get(Document, document_id)
-            if doc is not None and doc.kiosk_id != kiosk.kiosk_id:
-                raise HTTPException(409, "document id belongs to another kiosk")
-            if doc is not None and doc.uploaded_at is not None:
-                if doc.sha256 == actual:
-                    return 200
-                raise HTTPException(409, "a different document is already stored under this id")
-            if doc is not None and doc.sha256 != actual:
-                # declared by ticket_issued with other bytes' checksum: keep what was declared
-                raise HTTPException(409, "bytes do not match the checksum declared for this id")
-            if doc is None:
-                doc = Document(
+            try:
+                return store_document(
+                    session,
+                    kiosk_id=kiosk.kiosk_id,
                     document_id=document_id,
                     ticket_id=ticket_id,
                     requirement_id=requirement_id,
-                    kiosk_id=kiosk.kiosk_id,
+                    content_type=content_type,
+                    data=data,
+                    sha256=actual,
                 )
-                session.add(doc)
-            doc.content_type, doc.sha256, doc.size = content_type, actual, len(data)
-            doc.data, doc.uploaded_at = data, utcnow()
-            return 201
+            except DocumentConflictError as exc:
+                raise HTTPException(409, str(exc)) from None
 
         try:
             status = await run_in_threadpool(_retrying, factory, store)

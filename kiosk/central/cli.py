@@ -74,6 +74,17 @@ def build_parser() -> argparse.ArgumentParser:
     _keys(rotate)
     rotate.add_argument("--retire-after-days", type=int, default=60)
 
+    imp = sub.add_parser(
+        "import-bundle", help="import a kiosk's offline outbox bundle (from removable media)"
+    )
+    _common(imp)
+    imp.add_argument("bundle", type=Path, help="the .kcb file the kiosk exported")
+    imp.add_argument(
+        "--passphrase-file",
+        type=Path,
+        help="file holding the passphrase shown at export (default: $KIOSK_BUNDLE_PASSPHRASE)",
+    )
+
     bench = sub.add_parser("bench", help="load test: 50 kiosks syncing, 20 counters calling")
     bench.add_argument("--db", default=None, help="database URL (default: a temp SQLite)")
     bench.add_argument("--json", action="store_true")
@@ -240,6 +251,83 @@ def rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def import_bundle(args: argparse.Namespace) -> int:
+    """Apply an exported outbox exactly as /api/v1/sync and the document upload would: the same
+    idempotency, so importing twice, or after the kiosk synced part of it, changes nothing."""
+    import hashlib
+
+    from kiosk.central.db import make_engine, migrate, session_factory, transaction
+    from kiosk.central.documents import DocumentConflictError, store_document
+    from kiosk.central.models import Document, Kiosk
+    from kiosk.central.syncing import apply_batch
+    from kiosk.diagnostics import BundleError, read_bundle
+
+    if args.passphrase_file is not None:
+        passphrase = args.passphrase_file.read_text(encoding="utf-8").strip()
+    else:
+        passphrase = os.environ.get("KIOSK_BUNDLE_PASSPHRASE", "")
+    if not passphrase:
+        print(
+            "kiosk-central: give the bundle's passphrase (--passphrase-file or "
+            "KIOSK_BUNDLE_PASSPHRASE)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        bundle = read_bundle(args.bundle, passphrase)
+    except BundleError as exc:  # wrong passphrase, altered file, not a bundle
+        print(f"kiosk-central: bundle refused: {exc}", file=sys.stderr)
+        return 2
+    kiosk_id = str(bundle.manifest.get("kiosk_id", ""))
+    agency_id = str(bundle.manifest.get("agency_id", ""))
+    engine = make_engine(args.db, pool_size=1)
+    migrate(engine)
+    counts: dict[str, int] = {}
+    stored = already = refused = 0
+    try:
+        with transaction(session_factory(engine)) as session:
+            kiosk = session.get(Kiosk, kiosk_id)
+            if kiosk is None or kiosk.revoked_at is not None or kiosk.agency_id != agency_id:
+                print(
+                    f"kiosk-central: bundle refused: kiosk {kiosk_id!r} is not enrolled at "
+                    f"{agency_id!r} (or was revoked)",
+                    file=sys.stderr,
+                )
+                return 2
+            for result in apply_batch(session, kiosk_id, agency_id, bundle.events):
+                counts[result.status] = counts.get(result.status, 0) + 1
+            session.flush()
+            for document_id, data in bundle.documents.items():
+                declared = session.get(Document, document_id)
+                if declared is None:
+                    refused += 1  # no ticket declares it: nothing to attach it to
+                    continue
+                try:
+                    status = store_document(
+                        session,
+                        kiosk_id=kiosk_id,
+                        document_id=document_id,
+                        ticket_id=declared.ticket_id,
+                        requirement_id=declared.requirement_id,
+                        content_type=declared.content_type,
+                        data=data,
+                        sha256=hashlib.sha256(data).hexdigest(),
+                    )
+                except DocumentConflictError:
+                    refused += 1
+                    continue
+                stored, already = stored + (status == 201), already + (status == 200)
+    finally:
+        engine.dispose()
+    events = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
+    print(
+        f"imported bundle of {kiosk_id}: events: {events}; documents: {stored} stored, "
+        f"{already} already stored, {refused} refused",
+        flush=True,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(getattr(args, "log_level", "info"))
@@ -251,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return book(args)
     if args.command == "rotate-key":
         return rotate_key(args)
+    if args.command == "import-bundle":
+        return import_bundle(args)
     if args.command == "bench":
         from kiosk.central.bench import run_bench
 
