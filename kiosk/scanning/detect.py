@@ -303,7 +303,7 @@ def _extend(
             if st is not None:
                 supports[i] = flat[start : start + len(st[2])]
                 start += len(st[2])
-    changed = False
+    changed = relaxed_used = False
     for i in range(4):
         if changed:
             st = _side_steps(q, i)
@@ -331,10 +331,32 @@ def _extend(
         ext = _seg_support(
             np.stack([a, b]), np.stack([na[k], nb[k]]), mag, gx, gy, thresh, 12, border_ok=False
         )
-        if ext.min() >= 0.85 and _uniform_band(ycc, a, b, na[k], nb[k]):
+        if ext.min() >= 0.85 or (
+            # Only one neighbouring side visibly continues (the band's far corner blends into
+            # the desk or a finger covers it): accept only the ID card's shape, a long side of
+            # an outline too elongated for any document (card without its band ≈ 1.9:1) whose
+            # extension gives a card's proportions (1.59:1).
+            not relaxed_used and ext.max() >= 0.85 and _band_fits_card(q, i, na[k], nb[k])
+        ):
+            if not _uniform_band(ycc, a, b, na[k], nb[k]):
+                continue
+            if ext.min() < 0.85:
+                relaxed_used = True
             q[i], q[(i + 1) % 4] = na[k], nb[k]
             changed = True
     return q
+
+
+def _band_fits_card(q: np.ndarray, i: int, na: np.ndarray, nb: np.ndarray) -> bool:
+    """True when side i of q is a long side of an outline elongated like an ID card cut at its
+    header band (≥ 1.7:1), and pushing it to na-nb restores a card's 1.59:1 (within 1.4-1.8)."""
+    sides = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+    long_side = (sides[i] + sides[(i + 2) % 4]) / 2
+    short_side = (sides[(i + 1) % 4] + sides[(i + 3) % 4]) / 2
+    if short_side <= 0 or long_side / short_side < 1.7:
+        return False
+    pushed = short_side + float(np.linalg.norm((na + nb) / 2 - (q[i] + q[(i + 1) % 4]) / 2))
+    return 1.4 <= long_side / pushed <= 1.8
 
 
 def _on_border_sides(q: np.ndarray, w: int, h: int) -> int:
