@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,35 @@ class AppServices:
     _scene_listeners: list[Callable[[str], None]] = field(default_factory=list)
     _trust: Any = None
     _trust_mtime: float = -1.0
+    _housekeeper: threading.Thread | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    HOUSEKEEPING_S = 3600.0
+
+    # ------------------------------------------------------------- housekeeping
+
+    def housekeeping(self) -> int:
+        """Apply the retention limits: documents and personal references of old visits go, even
+        on a kiosk that never reaches the central service (the sync worker also does this)."""
+        now = self.clock.now()
+        purged = self.store.purge_documents(now)
+        self.store.prune_records(now)
+        if purged:
+            log.info("housekeeping: %d document file(s) removed", purged)
+        return purged
+
+    def start_housekeeping(self) -> None:
+        def loop() -> None:
+            while True:
+                try:
+                    self.housekeeping()
+                except Exception:
+                    log.exception("housekeeping failed")
+                if self._stopping.wait(self.HOUSEKEEPING_S):
+                    return
+
+        self._housekeeper = threading.Thread(target=loop, name="housekeeping", daemon=True)
+        self._housekeeper.start()
 
     # ------------------------------------------------------------- visit
 
@@ -313,6 +343,10 @@ class AppServices:
         save_staff_changes(self.data_dir / STAFF_SETTINGS_FILE, settings)
 
     def close(self) -> None:
+        self._stopping.set()
+        if self._housekeeper is not None:
+            self._housekeeper.join(timeout=10)
+            self._housekeeper = None
         if self.sync is not None:
             self.sync.close()
             self.sync = None
@@ -360,6 +394,7 @@ def build(
         camera_factory=camera_factory or _device_camera(settings),
         trust_path=data_dir / "trust-list.json",
     )
+    services.start_housekeeping()
     return services
 
 

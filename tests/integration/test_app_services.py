@@ -159,3 +159,24 @@ def test_online_turn_checks_in_syncs_and_gets_a_queue_position(
     assert receipt.queue_position == 1 and receipt.wait_minutes is not None
     # the same turn cannot be used twice, even offline
     assert services.verify_turn(token).outcome is TurnOutcome.ALREADY_USED
+
+
+def test_retention_applies_without_a_central(services: AppServices, clock: StepClock) -> None:
+    _walk_in(services)
+    files = lambda: [p for p in (services.data_dir / "documents").rglob("*") if p.is_file()]  # noqa: E731
+    assert len(files()) == 2  # encrypted, never uploaded: no central
+    assert services.housekeeping() == 0  # within the retention period nothing goes
+    clock.value += timedelta(days=services.settings.retention_days, minutes=1)
+    assert services.housekeeping() == 2
+    assert files() == []
+
+
+def test_close_stops_the_housekeeping_thread(tmp_path: Path, clock: StepClock) -> None:
+    import threading
+
+    app = build(
+        KioskSettings(), data_dir=tmp_path / "d", clock=clock, printer=SpoolPrinter(tmp_path / "s")
+    )
+    assert any(t.name == "housekeeping" for t in threading.enumerate())
+    app.close()
+    assert not any(t.name == "housekeeping" for t in threading.enumerate())
