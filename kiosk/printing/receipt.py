@@ -160,6 +160,8 @@ def wait_text(tr: Translator, wait: tuple[int, int]) -> str:
         return tr("receipt.wait_soon")
     if low == high:
         return tr("receipt.wait_about", minutes=high)
+    if low <= 0:
+        return tr("receipt.wait_under", minutes=high)  # "entre 0 y 5" reads oddly
     return tr("receipt.wait_range", low=low, high=high)
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QBoxLayout, QVBoxLayout, QWidget
 
 from kiosk.domain.ports import PrintResult, Receipt
 from kiosk.domain.visit import Step, VisitFlow
+from kiosk.printing.receipt import wait_text
 from kiosk.services import KioskServices
 from kiosk.ui.context import UiContext
 from kiosk.ui.idle import KioskTimer
@@ -196,8 +197,8 @@ class ReceiptScreen(Page):
         self.status.style().unpolish(self.status)
         self.status.style().polish(self.status)
         if receipt is not None and receipt.wait_minutes:
-            low, high = receipt.wait_minutes
-            self.wait_note.setText(t("ui.receipt_wait", low=low, high=high))
+            # the same words as the printed receipt
+            self.wait_note.setText(wait_text(self.ctx.translator, receipt.wait_minutes))
         pending = receipt.pending_sync if receipt is not None else visit.ticket.pending_sync
         self.sync_note.setText(t("ui.receipt_pending_sync") if pending else "")
         for w in (self.wait_note, self.sync_note, self.qr_caption):

@@ -208,6 +208,7 @@ def test_english_receipt() -> None:
         ((20, 10), "Espera estimada: entre 10 y 20 minutos"),
         ((15, 15), "Espera estimada: unos 15 minutos"),
         ((0, 0), "Será atendido en breve"),
+        ((0, 5), "Espera estimada: menos de 5 minutos"),
     ],
 )
 def test_wait_text(wait: tuple[int, int], expected: str) -> None:
