@@ -359,18 +359,32 @@ def _band_fits_card(q: np.ndarray, i: int, na: np.ndarray, nb: np.ndarray) -> bo
     return 1.4 <= long_side / pushed <= 1.8
 
 
-def _on_border_sides(q: np.ndarray, w: int, h: int) -> int:
-    n = 0
+def _border_sides(q: np.ndarray, w: int, h: int) -> list[str]:
+    """Which frame borders ("l", "r", "t", "b") sides of the quad run along."""
+    border = []
     for i in range(4):
         a, b = q[i], q[(i + 1) % 4]
-        if (
-            max(a[0], b[0]) < 2.5
-            or min(a[0], b[0]) > w - 3.5
-            or max(a[1], b[1]) < 2.5
-            or min(a[1], b[1]) > h - 3.5
-        ):
-            n += 1
-    return n
+        if max(a[0], b[0]) < 2.5:
+            border.append("l")
+        elif min(a[0], b[0]) > w - 3.5:
+            border.append("r")
+        elif max(a[1], b[1]) < 2.5:
+            border.append("t")
+        elif min(a[1], b[1]) > h - 3.5:
+            border.append("b")
+    return border
+
+
+def _frame_like(border: list[str], q: np.ndarray, w: int, h: int) -> bool:
+    """True when the quad runs along the frame border on two opposite sides or on three or more:
+    the frame itself or a region that fills it, never a document. Two adjacent border sides are a
+    document cut off at a frame corner (pushed out past the corner of the view)."""
+    if len(border) >= 3:
+        return True
+    if len(border) == 2:
+        pair = set(border)
+        return pair in ({"l", "r"}, {"t", "b"}) or len(pair) == 1 or area(q) > 0.5 * w * h
+    return False
 
 
 def _score_all(
@@ -382,16 +396,16 @@ def _score_all(
     """
     h, w = mag.shape
     out: list[tuple[float, float]] = [(0.0, 0.0)] * len(quads)
-    # A side running along the frame border is a cut-off document at best; two or more such sides
-    # is the frame itself (or a region that fills it), never a document.
+    # A side running along the frame border is a cut-off document at best (see _frame_like).
     # A corner far outside the frame comes from extending the sides of a clutter polygon; the
     # off-frame part of its sides would count as supported, so such a candidate wins on nothing.
     far = 0.25 * min(w, h)
+    borders = [_border_sides(q, w, h) for q in quads]
     live = [
         i
         for i, q in enumerate(quads)
         if is_convex(q)
-        and _on_border_sides(q, w, h) < 2
+        and not _frame_like(borders[i], q, w, h)
         and q.min() > -far
         and q[:, 0].max() < w - 1 + far
         and q[:, 1].max() < h - 1 + far
@@ -408,7 +422,10 @@ def _score_all(
         # Every side must be supported; larger outlines are preferred because a document contains
         # rectangles of its own (photo, header band, text block) that are often cleaner than its
         # border.
-        out[i] = (float(sd.mean() * sd.min() ** 0.5), float(frac**0.2))
+        # Two of its sides are free (the frame border counts as support): a region in a corner of
+        # the view must clearly beat the fully visible candidates to be taken for the document.
+        size = float(frac**0.2) * (0.85 if len(borders[i]) == 2 else 1.0)
+        out[i] = (float(sd.mean() * sd.min() ** 0.5), size)
     return out
 
 
