@@ -90,7 +90,21 @@ def _percentile(values: np.ndarray, q: float) -> float:
     lo = int(pos)
     hi = min(lo + 1, flat.size - 1)
     part = np.partition(flat, [lo, hi])
-    return float(part[lo] + (part[hi] - part[lo]) * (pos - lo))
+    a, b, t = float(part[lo]), float(part[hi]), pos - lo
+    # numpy's lerp, bit for bit: from the nearer end.
+    return b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median of a 1-D array via a partial sort (a fifth of the cost on short arrays)."""
+    n = values.size
+    if n == 0:
+        return float("nan")
+    k = n // 2
+    if n % 2:
+        return float(np.partition(values, k)[k])
+    part = np.partition(values, [k - 1, k])
+    return float((part[k - 1] + part[k]) / 2)
 
 
 def _quad_from_lines(poly: np.ndarray) -> np.ndarray | None:
@@ -509,7 +523,7 @@ def _fit_line(points: np.ndarray, weights_ok: np.ndarray) -> tuple[np.ndarray, n
         d = np.array([vx, vy], np.float64)
         p = np.array([x0, y0], np.float64)
         resid = np.abs((pts - p) @ np.array([-d[1], d[0]]))
-        keep = resid < max(1.0, 2.5 * float(np.median(resid)))
+        keep = resid < max(1.0, 2.5 * _median(resid))
         if keep.sum() < 5 or keep.all():
             break
         pts = pts[keep]
@@ -534,10 +548,7 @@ def _refine(
         good = (
             valid
             & inside
-            & (
-                strength
-                > max(2.0, 0.35 * float(np.median(strength[valid])) if valid.any() else 2.0)
-            )
+            & (strength > max(2.0, 0.35 * _median(strength[valid]) if valid.any() else 2.0))
         )
         lines.append(_fit_line(pts, good))
         strengths.append(strength)

@@ -12,7 +12,7 @@ import math
 import cv2
 import numpy as np
 
-from kiosk.scanning.detect import _small, detect_document
+from kiosk.scanning.detect import _percentile, _small, detect_document
 from kiosk.scanning.geometry import area, as_quad, perimeter, tilt
 from kiosk.scanning.types import (
     PROBLEM_ORDER,
@@ -102,7 +102,7 @@ def assess_frame(
     values = gray[mask.astype(bool)]
     if values.size < 16:
         values = gray.ravel()
-    white = float(np.percentile(values, 90))
+    white = _percentile(values, 90.0)
     glare = float((values >= thr.glare_level).mean())
     if white < thr.min_white_level:
         problems.add(Problem.TOO_DARK)
