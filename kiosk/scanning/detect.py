@@ -675,11 +675,18 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     straight, _ = _refine(small, best, radius=3.0)
     if is_convex(straight):
         best = straight
-    best = _extend(best, mag, gx, gy, thresh, ycc)
     sh, sw = small.shape[:2]
-    touches = bool(
-        ((best[:, 0] < 2) | (best[:, 0] > sw - 3) | (best[:, 1] < 2) | (best[:, 1] > sh - 3)).any()
-    )
+
+    def at_border(quad: np.ndarray) -> bool:
+        return bool(
+            (
+                (quad[:, 0] < 2) | (quad[:, 0] > sw - 3) | (quad[:, 1] < 2) | (quad[:, 1] > sh - 3)
+            ).any()
+        )
+
+    leaked = at_border(best)
+    best = _extend(best, mag, gx, gy, thresh, ycc)
+    touches = at_border(best)
     coarse = (best + 0.5) / scale - 0.5
     # Two refinement passes: wide (coarse error ~1 small px), then narrow for precision.
     refined, _ = _refine(frame, coarse, radius=2.0 / scale + 2)
@@ -687,6 +694,18 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     if not is_convex(refined):
         refined = coarse
     refined = order_corners(refined)
+    if touches and leaked:
+        # The region reached the border before any band extension: believe it only if the refined
+        # outline still ends near the border (a region that leaked into clutter next to the
+        # document is pulled back onto the document's own edge by the refinement).
+        fh, fw = frame.shape[:2]
+        gap = min(
+            float(refined[:, 0].min()),
+            float(refined[:, 1].min()),
+            fw - 1 - float(refined[:, 0].max()),
+            fh - 1 - float(refined[:, 1].max()),
+        )
+        touches = gap < 4.0 / scale + 2
     support = _corner_support(frame, refined)
     contrast = _corner_contrast(ycc, (refined + 0.5) * scale - 0.5)
     sigma = _border_blur(frame, refined)
