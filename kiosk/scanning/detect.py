@@ -45,7 +45,7 @@ class Detection:
 def _small(frame: np.ndarray) -> tuple[np.ndarray, float]:
     """The frame at WORK_WIDTH (box-filtered) and its scale.
 
-    Exact halvings go first: OpenCV's INTER_AREA has a fast path for a factor of 2 only, so
+    Exact halvings go first: OpenCV's INTER_AREA has a fast path for a factor of 2, so
     1280 → 640 → 320 costs a third of 1280 → 320 in one go (pixels differ by at most 1 level).
     """
     h, w = frame.shape[:2]
@@ -54,7 +54,13 @@ def _small(frame: np.ndarray) -> tuple[np.ndarray, float]:
         return frame, 1.0
     size = (round(w * scale), round(h * scale))
     img = frame
-    while img.shape[1] >= 2 * size[0] and img.shape[1] % 2 == 0 and img.shape[0] % 2 == 0:
+    # Halve only while the rest stays an integer factor (1920 → 960 → 320, not → 480 → 320):
+    # an integer-factor box filter composes exactly, a fractional one does not.
+    while (
+        img.shape[1] % (2 * size[0]) == 0
+        and img.shape[0] % (2 * size[1]) == 0
+        and img.shape[1] > size[0]
+    ):
         img = cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2), interpolation=cv2.INTER_AREA)
     if (img.shape[1], img.shape[0]) != size:
         img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)

@@ -1,0 +1,95 @@
+"""Outline detector internals: fast paths equal their reference, and the measured failure cases
+that were fixed stay fixed (corpus frames named by seed and index)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.scanning import Problem, assess_frame
+from kiosk.scanning.corpus import BACKGROUNDS, KINDS, Sample, make_sample
+from kiosk.scanning.detect import _gradients, _median, _percentile, _small
+from kiosk.scanning.geometry import iou
+
+
+def _corpus(seed: int, index: int) -> Sample:
+    # The same frame evaluate.py sees for (seed, index).
+    return make_sample(index, seed, background=BACKGROUNDS[index % 6], kind=KINDS[(index // 6) % 3])
+
+
+def _reference_gradients(ycc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    blurred = cv2.GaussianBlur(ycc, (3, 3), 0)
+    dx = cv2.Sobel(blurred, cv2.CV_16S, 1, 0, ksize=3)
+    dy = cv2.Sobel(blurred, cv2.CV_16S, 0, 1, ksize=3)
+    dx[:, :, 1:] *= 2
+    dy[:, :, 1:] *= 2
+    mag = np.abs(dx).astype(np.int32) + np.abs(dy).astype(np.int32)
+    gx, gy, best = dx[:, :, 0], dy[:, :, 0], mag[:, :, 0]
+    for c in (1, 2):
+        sel = mag[:, :, c] > best
+        gx = np.where(sel, dx[:, :, c], gx)
+        gy = np.where(sel, dy[:, :, c], gy)
+        best = np.where(sel, mag[:, :, c], best)
+    return gx, gy, best
+
+
+def test_gradients_equal_the_numpy_reference() -> None:
+    small, _ = _small(_corpus(0, 5).frame)
+    ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb)
+    for got, want in zip(_gradients(ycc), _reference_gradients(ycc), strict=True):
+        assert np.array_equal(got.astype(np.int32), want.astype(np.int32))
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080), (640, 480), (1000, 600)])
+def test_small_is_a_box_filtered_copy(size: tuple[int, int]) -> None:
+    w, h = size
+    frame = np.random.default_rng(1).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    small, scale = _small(frame)
+    want = cv2.resize(frame, small.shape[1::-1], interpolation=cv2.INTER_AREA)
+    assert small.shape[1] == 320 and scale == pytest.approx(320 / w)
+    assert np.abs(small.astype(int) - want.astype(int)).max() <= 1
+
+
+def test_median_and_percentile_equal_numpy() -> None:
+    rng = np.random.default_rng(0)
+    for n in range(1, 80):
+        a = rng.normal(0, 5, n)
+        assert _median(a) == float(np.median(a))
+        b = rng.integers(0, 4000, n).astype(np.int32)
+        assert _percentile(b, 92.0) == float(np.percentile(b, 92))
+        assert _percentile(b, 90.0) == float(np.percentile(b, 90))
+
+
+@pytest.mark.parametrize(("seed", "index"), [(0, 54), (1, 91)])
+def test_finger_over_an_id_cards_header_band_is_cut_off(seed: int, index: int) -> None:
+    # The finger hides the band's far corner, so only one neighbouring side continues past the
+    # band: the outline used to stop at the band and the frame was reported good.
+    s = _corpus(seed, index)
+    assert s.condition == "finger" and s.kind == "id_card"
+    a = assess_frame(s.frame)
+    assert Problem.CUT_OFF in a.problems
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.93
+
+
+@pytest.mark.parametrize(("seed", "index"), [(0, 220), (0, 274), (1, 148)])
+def test_id_card_on_a_busy_desk_keeps_its_header_band(seed: int, index: int) -> None:
+    s = _corpus(seed, index)
+    assert s.condition == "good" and s.kind == "id_card"
+    a = assess_frame(s.frame)
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+
+
+def test_document_cut_off_at_a_frame_corner_is_cut_off() -> None:
+    # Its region runs along two adjacent frame borders; it used to be discarded as "the frame",
+    # leaving a printed block inside the page as the outline (reported TOO_FAR).
+    s = _corpus(1, 189)
+    assert s.condition == "cut_off"
+    assert Problem.CUT_OFF in assess_frame(s.frame).problems
+
+
+def test_region_leaking_into_clutter_does_not_make_a_good_page_cut_off() -> None:
+    s = _corpus(1, 16)
+    assert s.condition == "good"
+    a = assess_frame(s.frame)
+    assert a.ok, a.problems
