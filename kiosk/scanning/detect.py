@@ -23,7 +23,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from kiosk.scanning.geometry import area, is_convex, line_intersection, order_corners
+from kiosk.scanning.geometry import (
+    area,
+    corner_angles,
+    is_convex,
+    line_intersection,
+    order_corners,
+)
 
 WORK_WIDTH = 320  # coarse analysis width, px
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
@@ -407,6 +413,12 @@ def _frame_like(border: list[str], q: np.ndarray, w: int, h: int) -> bool:
     return False
 
 
+def _plausible_angles(q: np.ndarray) -> bool:
+    """No corner further than 60° from square: a document seen even at a steep angle keeps its
+    corners within about 45°; slivers of wood grain or clutter do not."""
+    return bool(np.abs(corner_angles(q) - 90.0).max() <= 60.0)
+
+
 def _score_all(
     quads: list[np.ndarray], mag: np.ndarray, gx: np.ndarray, gy: np.ndarray, thresh: float
 ) -> list[tuple[float, float]]:
@@ -426,6 +438,7 @@ def _score_all(
         for i, q in enumerate(quads)
         if is_convex(q)
         and not _frame_like(borders[i], q, w, h)
+        and _plausible_angles(q)
         and q.min() > -far
         and q[:, 0].max() < w - 1 + far
         and q[:, 1].max() < h - 1 + far
