@@ -638,6 +638,9 @@ class KioskStore:
             self._vault.delete(name)
         if names:
             log.info("purged %d document file(s)", len(names))
+        # A crash between the commit above and the deletes leaves unreferenced files (still
+        # personal data); sweep them here too, not only when the kiosk next starts.
+        self._remove_orphan_files()
         return len(names)
 
     @_transaction

@@ -220,7 +220,13 @@ KIOSK_CHILD = textwrap.dedent(
 )
 
 
-def test_kiosk_killed_while_draining_then_restarted(tmp_path: Path, central: CentralServer) -> None:
+def test_kiosk_killed_while_draining_then_restarted(
+    tmp_path: Path, central: CentralServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kill can land between a purge's commit and its file deletes. A real restart comes
+    # minutes later and sweeps such orphans; this in-process restart comes at once, so let the
+    # sweep take files of any age (no other process shares this data dir in the test).
+    monkeypatch.setattr("kiosk.store.store.ORPHAN_MIN_AGE_S", 0)
     kiosk_id, credential = _enrol(central)
     data_dir = tmp_path / "kiosk"
     clock = SystemClock()

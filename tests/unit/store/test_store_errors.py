@@ -44,3 +44,29 @@ def test_bad_ticket_block(tmp_path: Path) -> None:
         KioskStore.open(
             tmp_path, kiosk_id="k", agency_id="a", clock=FakeClock(), ticket_block=(1, 0)
         )
+
+
+def test_purge_also_sweeps_files_left_by_a_crash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import time
+
+    from kiosk.store import KioskStore
+    from kiosk.store.testing import FakeClock, make_visit
+
+    clock = FakeClock()
+    with KioskStore.open(tmp_path, kiosk_id="k1", agency_id="a", clock=clock) as store:
+        store.complete_visit(make_visit(clock, documents=1))
+        folder = next(
+            p.parent
+            for p in tmp_path.rglob("*")
+            if p.is_file() and p.parent.name != tmp_path.name and "documents" in str(p.parent)
+        )
+        stray, fresh = folder / "crashed-mid-purge", folder / "being-written-now"
+        stray.write_bytes(b"encrypted bytes nobody refers to")
+        fresh.write_bytes(b"another process is about to commit its row")
+        old = time.time() - 3600
+        os.utime(stray, (old, old))
+        store.purge_documents()
+        assert not stray.exists()  # personal data with no row: gone at the next purge
+        assert fresh.exists()  # too recent to judge: left for a later sweep
+        assert len([p for p in folder.iterdir() if p.is_file()]) == 2  # the visit's file + fresh
