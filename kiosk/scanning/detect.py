@@ -663,14 +663,18 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     thresh = 16.0
     best, best_rank, best_support = None, 0.0, 0.0
     scored: list[tuple[np.ndarray, float]] = []
+    # Near-duplicates (corners within 3 px) come from several cues: all are scored and the best
+    # one competes (a sloppier copy found first used to hide the true outline); the enclosing-
+    # outline test below keeps one per group, the first found.
+    cands = _candidates(small, ycc, mag, gx, gy)
+    all_scores = _score_all(cands, mag, gx, gy, thresh)
     unique: list[np.ndarray] = []
-    for q in _candidates(small, ycc, mag, gx, gy):
-        if not any(np.abs(q - u).max() < 3.0 for u in unique):
-            unique.append(q)
-    for q, (support, size) in zip(unique, _score_all(unique, mag, gx, gy, thresh), strict=True):
-        scored.append((q, support))
+    for q, (support, size) in zip(cands, all_scores, strict=True):
         if support >= 0.45 and support * size > best_rank:
             best, best_rank, best_support = q, support * size, support
+        if not any(np.abs(q - u).max() < 3.0 for u in unique):
+            unique.append(q)
+            scored.append((q, support))
     if best is None:
         return None
     # A document contains its own rectangles (an ID card's header band, photo, text block), often

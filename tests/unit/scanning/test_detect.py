@@ -93,3 +93,12 @@ def test_region_leaking_into_clutter_does_not_make_a_good_page_cut_off() -> None
     assert s.condition == "good"
     a = assess_frame(s.frame)
     assert a.ok, a.problems
+
+
+def test_a_near_duplicate_found_first_does_not_hide_the_better_outline() -> None:
+    # Passport on a white desk, dark: a slightly-off copy of the page outline (lower edge support)
+    # came first and the well-supported one within 3 px was dropped as its duplicate, so an inner
+    # block won (IoU 0.15, reported TOO_FAR).
+    s = _corpus(1, 8)
+    a = assess_frame(s.frame)
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
