@@ -144,13 +144,19 @@ def _quad_from_lines(poly: np.ndarray) -> np.ndarray | None:
     return q if is_convex(q) else None
 
 
-def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) -> list[np.ndarray]:
+def _quad_from_contour(
+    contour: np.ndarray, min_area: float, max_area: float
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Quads from a region's hull, and quads extrapolated from its own outline where a finger
+    bridges the hull across a hidden side ("bridged": they compete like the others but, being
+    extrapolated, never replace the winner as its enclosing outline)."""
     hull = cv2.convexHull(contour)
     a = cv2.contourArea(hull)
     if a < min_area or a > max_area:
-        return []
+        return [], []
     peri = cv2.arcLength(hull, True)
     out: list[np.ndarray] = []
+    bridged: list[np.ndarray] = []
     for eps in (0.02, 0.035, 0.05, 0.07, 0.1):
         approx = cv2.approxPolyDP(hull, eps * peri, True)
         if len(approx) == 4:
@@ -162,12 +168,21 @@ def _quad_from_contour(contour: np.ndarray, min_area: float, max_area: float) ->
             q = _quad_from_lines(approx.reshape(-1, 2).astype(np.float64))
             if q is not None and area(q) < 1.6 * a:
                 out.append(q)
-    return out
+            # A finger reaching past a corner makes the hull cut across the hidden side; the
+            # region's own outline still runs along that side up to the finger.
+            raw = cv2.approxPolyDP(contour, 0.02 * peri, True).reshape(-1, 2).astype(np.float64)
+            if 5 <= len(raw) <= 10:
+                q = _quad_from_lines(raw)
+                if q is not None and area(q) < 1.6 * a:
+                    bridged.append(q)
+    return out, bridged
 
 
 def _candidates(
     small: np.ndarray, ycc: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray
-) -> list[np.ndarray]:
+) -> tuple[list[np.ndarray], list[bool]]:
+    """Candidate quads on the coarse image and, per quad, whether it is bridged (see
+    _quad_from_contour)."""
     h, w = mag.shape
     frame_area = float(h * w)
     min_area, max_area = 0.015 * frame_area, 0.92 * frame_area
@@ -210,14 +225,17 @@ def _candidates(
     low = np.where(dist8 > level * 0.5, 255, 0).astype(np.uint8)
     masks.append(cv2.morphologyEx(low, cv2.MORPH_OPEN, kernel))
     quads: list[np.ndarray] = []
+    flags: list[bool] = []
     for i, m in enumerate(masks):
         mode = cv2.RETR_LIST if i < 2 else cv2.RETR_EXTERNAL
         contours, _ = cv2.findContours(m, mode, cv2.CHAIN_APPROX_SIMPLE)
         contours = sorted(contours, key=cv2.contourArea, reverse=True)[:4]
         for c in contours:
-            for q in _quad_from_contour(c, min_area, max_area):
+            hull_quads, bridged = _quad_from_contour(c, min_area, max_area)
+            for q in hull_quads + bridged:
                 quads.append(order_corners(q))
-    return quads
+            flags += [False] * len(hull_quads) + [True] * len(bridged)
+    return quads, flags
 
 
 def _seg_support(
@@ -666,12 +684,14 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     # Near-duplicates (corners within 3 px) come from several cues: all are scored and the best
     # one competes (a sloppier copy found first used to hide the true outline); the enclosing-
     # outline test below keeps one per group, the first found.
-    cands = _candidates(small, ycc, mag, gx, gy)
+    cands, bridged = _candidates(small, ycc, mag, gx, gy)
     all_scores = _score_all(cands, mag, gx, gy, thresh)
     unique: list[np.ndarray] = []
-    for q, (support, size) in zip(cands, all_scores, strict=True):
+    for q, (support, size), extrapolated in zip(cands, all_scores, bridged, strict=True):
         if support >= 0.45 and support * size > best_rank:
             best, best_rank, best_support = q, support * size, support
+        if extrapolated:  # not evidence of an enclosing outline (see below)
+            continue
         if not any(np.abs(q - u).max() < 3.0 for u in unique):
             unique.append(q)
             scored.append((q, support))

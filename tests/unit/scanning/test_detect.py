@@ -102,3 +102,22 @@ def test_a_near_duplicate_found_first_does_not_hide_the_better_outline() -> None
     s = _corpus(1, 8)
     a = assess_frame(s.frame)
     assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+
+
+def test_finger_reaching_past_the_corner_to_the_frame_border_is_cut_off() -> None:
+    # ID card on a white desk: the finger joins the card's region and runs on to the frame border,
+    # so the region's hull cuts across the hidden side and only an inner block was found (IoU
+    # 0.15, reported TOO_FAR). The region's own outline still follows that side up to the finger.
+    s = _corpus(1, 200)
+    assert s.condition == "finger" and s.kind == "id_card"
+    a = assess_frame(s.frame)
+    assert Problem.CUT_OFF in a.problems
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+
+
+def test_an_extrapolated_outline_does_not_replace_the_page_as_its_enclosing_outline() -> None:
+    s = _corpus(0, 88)
+    assert s.condition == "good"
+    a = assess_frame(s.frame)
+    assert a.ok, a.problems
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
