@@ -159,6 +159,15 @@ def _quad_from_contour(
     bridged: list[np.ndarray] = []
     for eps in (0.02, 0.035, 0.05, 0.07, 0.1):
         approx = cv2.approxPolyDP(hull, eps * peri, True)
+        if eps == 0.02 and len(approx) >= 4:
+            # A finger reaching past a corner makes the hull cut across the hidden side (or
+            # replace the corner by the fingertip); the region's own outline still runs along
+            # that side up to the finger.
+            raw = cv2.approxPolyDP(contour, 0.02 * peri, True).reshape(-1, 2).astype(np.float64)
+            if 5 <= len(raw) <= 10:
+                q = _quad_from_lines(raw)
+                if q is not None and area(q) < 1.6 * a:
+                    bridged.append(q)
         if len(approx) == 4:
             out.append(approx.reshape(4, 2).astype(np.float64))
             break
@@ -168,13 +177,6 @@ def _quad_from_contour(
             q = _quad_from_lines(approx.reshape(-1, 2).astype(np.float64))
             if q is not None and area(q) < 1.6 * a:
                 out.append(q)
-            # A finger reaching past a corner makes the hull cut across the hidden side; the
-            # region's own outline still runs along that side up to the finger.
-            raw = cv2.approxPolyDP(contour, 0.02 * peri, True).reshape(-1, 2).astype(np.float64)
-            if 5 <= len(raw) <= 10:
-                q = _quad_from_lines(raw)
-                if q is not None and area(q) < 1.6 * a:
-                    bridged.append(q)
     return out, bridged
 
 

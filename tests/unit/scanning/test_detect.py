@@ -121,3 +121,13 @@ def test_an_extrapolated_outline_does_not_replace_the_page_as_its_enclosing_outl
     a = assess_frame(s.frame)
     assert a.ok, a.problems
     assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+
+
+def test_fingertip_replacing_a_corner_of_the_hull_is_cut_off() -> None:
+    # ID card on a white desk: the hull of card and finger is itself a quad (the fingertip in
+    # place of the hidden corner, edge support 0.15), so an inner block won (IoU 0.17, TOO_FAR).
+    s = _corpus(1, 272)
+    assert s.condition == "finger" and s.kind == "id_card"
+    a = assess_frame(s.frame)
+    assert Problem.CUT_OFF in a.problems
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
