@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -42,6 +42,9 @@ from kiosk.scanning import (
     decode_qr,
 )
 from kiosk.ui.idle import KioskTimer
+
+if TYPE_CHECKING:
+    from kiosk.ui.widgets.camera_view import CameraView
 
 log = logging.getLogger("kiosk.ui.camera")
 
@@ -146,8 +149,9 @@ def as_frame_source(source: Any) -> Any:
     return _SourceAdapter(source)
 
 
-def _default_worker_factory(source: Any, on_frame: Callable[[np.ndarray, float], None],
-                            on_status: Callable[[Any], None]) -> Any:
+def _default_worker_factory(
+    source: Any, on_frame: Callable[[np.ndarray, float], None], on_status: Callable[[Any], None]
+) -> Any:
     return CameraWorker(as_frame_source(source), on_frame, on_status)
 
 
@@ -307,8 +311,9 @@ class CameraFeed(QObject):
         fps = 0.0
         if len(arrivals) >= 2 and arrivals[-1] > arrivals[0]:
             fps = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
-        return FeedStats(fps, statistics.median(ms) if ms else 0.0, max(ms) if ms else 0.0,
-                         fin, fan, fdr)
+        return FeedStats(
+            fps, statistics.median(ms) if ms else 0.0, max(ms) if ms else 0.0, fin, fan, fdr
+        )
 
     def _set_mode(self, mode: FeedMode, kind: DocumentKind | None) -> None:
         with self._wake:
@@ -461,8 +466,9 @@ class CameraFeed(QObject):
                 # posted once stop() has begun (the feed may be deleted right after).
                 self._post_qr.emit(text, generation)
 
-    def _analyse_document(self, frame: np.ndarray, ts: float, generation: int,
-                          previous: FrameAssessment | None) -> None:
+    def _analyse_document(
+        self, frame: np.ndarray, ts: float, generation: int, previous: FrameAssessment | None
+    ) -> None:
         t0 = time.perf_counter()
         assessment = self._assess(frame, thresholds=self._thresholds, previous=previous)
         self._record_ms(t0)
@@ -542,8 +548,9 @@ class _Relay(QObject):
     failed = Signal(object)
 
 
-def run_off_ui(fn: Callable[[], Any], on_done: Callable[[Any], None],
-               on_error: Callable[[BaseException], None]) -> None:
+def run_off_ui(
+    fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[BaseException], None]
+) -> None:
     """Run `fn` on Qt's global thread pool; `on_done(result)` / `on_error(exc)` run on the UI
     thread (queued). Callers guard against stale results themselves (e.g. a generation number).
     """
@@ -588,8 +595,24 @@ def decode_thumbnail(data: bytes, content_type: str, max_side: int = 480) -> QIm
     h, w = img.shape[:2]
     scale = min(1.0, max_side / max(h, w))
     if scale < 1.0:
-        img = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
-                         interpolation=cv2.INTER_AREA)
+        img = cv2.resize(
+            img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
     img = np.ascontiguousarray(img)
     h, w = img.shape[:2]
     return QImage(img.data, w, h, img.strides[0], QImage.Format.Format_BGR888).copy()
+
+
+def open_feed_for(view: CameraView, open_camera: Callable[[], Any], parent: QObject) -> CameraFeed:
+    """A camera feed whose previews are scaled, on the camera thread, to `view`'s size."""
+    feed = CameraFeed(open_camera, parent=parent)
+    feed.set_display_size(view.width(), view.height())
+    view.display_resized.connect(feed.set_display_size)
+    return feed
+
+
+def release_feed(feed: CameraFeed | None) -> None:
+    """Stop the camera thread (the device is free for the next page) and let Qt delete it."""
+    if feed is not None:
+        feed.stop()
+        feed.deleteLater()

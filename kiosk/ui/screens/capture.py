@@ -27,7 +27,14 @@ from kiosk.domain.records import CapturedDocument
 from kiosk.domain.requirements import ChecklistItem
 from kiosk.domain.visit import Step, VisitFlow
 from kiosk.scanning import DocumentKind, FrameAssessment, Problem, instruction_key
-from kiosk.ui.camera_feed import CameraFeed, CameraState, decode_thumbnail, run_off_ui
+from kiosk.ui.camera_feed import (
+    CameraFeed,
+    CameraState,
+    decode_thumbnail,
+    open_feed_for,
+    release_feed,
+    run_off_ui,
+)
 from kiosk.ui.context import UiContext
 from kiosk.ui.idle import KioskTimer
 from kiosk.ui.screens.base import Screen
@@ -168,9 +175,7 @@ class CaptureScreen(Screen):
 
     def on_enter(self) -> None:
         self._active = True
-        self.feed = CameraFeed(self.ctx.services.open_camera, parent=self)
-        self.feed.set_display_size(self.view.width(), self.view.height())
-        self.view.display_resized.connect(self.feed.set_display_size)
+        self.feed = open_feed_for(self.view, self.ctx.services.open_camera, self)
         self.feed.frame_ready.connect(self._on_frame)
         self.feed.assessed.connect(self._on_assessed)
         self.feed.capture_ready.connect(self._on_capture_ready)
@@ -182,10 +187,8 @@ class CaptureScreen(Screen):
         self._generation += 1  # results of a make_document still running are dropped
         self.flash_timer.stop()
         self.confirm_timer.stop()
-        if self.feed is not None:
-            self.feed.stop()
-            self.feed.deleteLater()
-            self.feed = None
+        release_feed(self.feed)
+        self.feed = None
         self.wipe()
 
     def wipe(self) -> None:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QBoxLayout, QLabel, QPushButton, QVBoxLayout, QWid
 
 from kiosk.domain.turns import TurnDecision
 from kiosk.domain.visit import IdentifyMode, Step, VisitFlow
-from kiosk.ui.camera_feed import CameraFeed, CameraState, run_off_ui
+from kiosk.ui.camera_feed import CameraFeed, CameraState, open_feed_for, release_feed, run_off_ui
 from kiosk.ui.context import UiContext
 from kiosk.ui.idle import KioskTimer
 from kiosk.ui.screens.base import Screen
@@ -157,9 +157,7 @@ class ScanTurnScreen(Screen):
         self.hint.hide()
         self.no_code_button.hide()
         self.ctx.services.camera_scene("turn_phone")
-        self.feed = CameraFeed(self.ctx.services.open_camera, parent=self)
-        self.feed.set_display_size(self.view.width(), self.view.height())
-        self.view.display_resized.connect(self.feed.set_display_size)
+        self.feed = open_feed_for(self.view, self.ctx.services.open_camera, self)
         self.feed.frame_ready.connect(self.view.set_frame)
         self.feed.qr_found.connect(self._on_qr)
         self.feed.status_changed.connect(self._show_status)
@@ -171,10 +169,8 @@ class ScanTurnScreen(Screen):
         self._active = False
         self._generation += 1  # a verification still running is ignored when it returns
         self.tick.stop()
-        if self.feed is not None:
-            self.feed.stop()
-            self.feed.deleteLater()
-            self.feed = None
+        release_feed(self.feed)
+        self.feed = None
         self.wipe()
 
     def wipe(self) -> None:
