@@ -33,6 +33,10 @@ from kiosk.scanning.geometry import (
 
 WORK_WIDTH = 320  # coarse analysis width, px
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
+# An edge point supports a side when its gradient is within ~33° of the side's normal
+# (cos² 33° ≈ 0.7). The looser 53° let wood grain and stripes support a side running across
+# them, so a wedge of desk could outrank the page.
+_ALIGNED_COS2 = 0.7
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,12 @@ def _quad_from_contour(
 
 
 def _candidates(
-    small: np.ndarray, ycc: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray
+    small: np.ndarray,
+    ycc: np.ndarray,
+    mag: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    thresh: float = 16.0,
 ) -> tuple[list[np.ndarray], list[bool]]:
     """Candidate quads on the coarse image and, per quad, whether it is bridged (see
     _quad_from_contour)."""
@@ -196,7 +205,8 @@ def _candidates(
     edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
     masks.append(edges)
     # Low-contrast variant for white-on-white.
-    edges_low = cv2.Canny(gx, gy, 10, 30)
+    f = thresh / 16.0  # a dark frame's edges are proportionally weaker
+    edges_low = cv2.Canny(gx, gy, 10 * f, 30 * f)
     masks.append(cv2.dilate(edges_low, np.ones((3, 3), np.uint8)))
     # (2) Segmentations: lightness and colour distance to the frame border, both polarities.
     lum = cv2.GaussianBlur(ycc[:, :, 0], (5, 5), 0)
@@ -269,7 +279,8 @@ def _seg_support(
         qx, qy = np.clip(qq[..., 0], 0, w - 1), np.clip(qq[..., 1], 0, h - 1)
         ex, ey = gx[qy, qx].astype(np.float64), gy[qy, qx].astype(np.float64)
         along = np.abs(ex * normal[..., 0] + ey * normal[..., 1])
-        hits |= inside & (mag[qy, qx] > thresh) & (along * along > 0.36 * (ex * ex + ey * ey))
+        aligned = along * along > _ALIGNED_COS2 * (ex * ex + ey * ey)
+        hits |= inside & (mag[qy, qx] > thresh) & aligned
     return hits.mean(axis=1)
 
 
@@ -669,6 +680,15 @@ def _corner_contrast(ycc: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return out
 
 
+def _thresh(ycc: np.ndarray) -> float:
+    """Edge threshold for scoring and for the low-contrast Canny: 16 on a normally lit frame,
+    proportionally lower on a dark one (mean luma below 110), never below 8. An under-exposed
+    card's border is as weak as the print inside it; a fixed threshold lost it to the header
+    band (a dark passport on a white desk went from IoU 0.14 to 0.99)."""
+    mean_y = float(cv2.mean(ycc)[0])
+    return float(np.clip(16.0 * mean_y / 110.0, 8.0, 16.0))
+
+
 def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detection | None:
     """Find the most document-like quadrilateral in a validated BGR frame, or None.
 
@@ -680,13 +700,13 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
         scale = small.shape[1] / frame.shape[1]
     ycc = cv2.cvtColor(small, cv2.COLOR_BGR2YCrCb)
     gx, gy, mag = _gradients(ycc)
-    thresh = 16.0
+    thresh = _thresh(ycc)
     best, best_rank, best_support = None, 0.0, 0.0
     scored: list[tuple[np.ndarray, float]] = []
     # Near-duplicates (corners within 3 px) come from several cues: all are scored and the best
     # one competes (a sloppier copy found first used to hide the true outline); the enclosing-
     # outline test below keeps one per group, the first found.
-    cands, bridged = _candidates(small, ycc, mag, gx, gy)
+    cands, bridged = _candidates(small, ycc, mag, gx, gy, thresh)
     all_scores = _score_all(cands, mag, gx, gy, thresh)
     unique: list[np.ndarray] = []
     for q, (support, size), extrapolated in zip(cands, all_scores, bridged, strict=True):

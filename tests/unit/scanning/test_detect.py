@@ -131,3 +131,24 @@ def test_fingertip_replacing_a_corner_of_the_hull_is_cut_off() -> None:
     a = assess_frame(s.frame)
     assert Problem.CUT_OFF in a.problems
     assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+
+
+def test_wood_grain_does_not_support_a_side_running_across_it() -> None:
+    # Letter on wood, a good frame: with a 53° orientation tolerance the grain supported a
+    # diagonal side, and a wedge of desk reaching the frame border outranked the page (IoU 0.43,
+    # reported CUT_OFF and BLURRED).
+    s = _corpus(1, 143)
+    assert s.condition == "good" and s.background == "wood"
+    a = assess_frame(s.frame)
+    assert a.ok, a.problems
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+
+
+def test_an_under_exposed_passport_keeps_its_weak_border() -> None:
+    # Passport on a white desk, under-exposed: its border is as weak as the print inside it, and
+    # with the fixed edge threshold an inner block won (IoU 0.14).
+    s = _corpus(1, 188)
+    assert s.condition == "dark" and s.kind == "passport"
+    a = assess_frame(s.frame)
+    assert Problem.TOO_DARK in a.problems
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
