@@ -9,6 +9,9 @@ sided outline (a finger over a corner) becomes a quad by intersecting its four l
 Every candidate is scored by how much of its perimeter lies on a real, consistently oriented edge,
 so clutter and half-outlines lose; an enclosing well-supported outline beats a rectangle inside
 the document (photo, text block), and a side may be pushed out over a uniform printed band.
+In an over-exposed frame a side that runs through blown-out white cannot be seen either way, so
+it counts as supported when two other sides are seen, and two sides meeting at a corner (an "L"
+of edges) are completed to a parallelogram.
 The winner is refined at full resolution: each side's edge is located along 40 normals to
 sub-pixel precision, a robust line is fitted per side, and adjacent lines are intersected. Edge
 profiles across the border also measure its blur, which does not depend on the document's content
@@ -18,7 +21,7 @@ profiles across the border also measure its blur, which does not depend on the d
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -32,6 +35,10 @@ from kiosk.scanning.geometry import (
 )
 
 WORK_WIDTH = 320  # coarse analysis width, px
+# Over-exposure: luma at or above _BLOWN_Y with no edge is blown-out white; a frame with at least
+# _WASHED of it gets outlines completed from the sides that are still visible.
+_BLOWN_Y = 247
+_WASHED = 0.15
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 # An edge point supports a side when its gradient is within ~33° of the side's normal
 # (cos² 33° ≈ 0.7). The looser 53° let wood grain and stripes support a side running across
@@ -50,6 +57,8 @@ class Detection:
     blur_sigma: float  # estimated Gaussian blur of the border, full-res px (nan when unknown)
     scale: float  # coarse image / full image
     corner_contrast: np.ndarray  # (4,) contrast across each corner / across the sides (0-1)
+    # (4,) the corner lies in blown-out white: neither seen nor hidden by a finger (GLARE says it)
+    corner_blown: np.ndarray = field(default_factory=lambda: np.zeros(4, bool))
 
 
 def _small(frame: np.ndarray) -> tuple[np.ndarray, float]:
@@ -191,6 +200,7 @@ def _candidates(
     gx: np.ndarray,
     gy: np.ndarray,
     thresh: float = 16.0,
+    washed: bool = False,
 ) -> tuple[list[np.ndarray], list[bool]]:
     """Candidate quads on the coarse image and, per quad, whether it is bridged (see
     _quad_from_contour)."""
@@ -241,6 +251,17 @@ def _candidates(
     for i, m in enumerate(masks):
         mode = cv2.RETR_LIST if i < 2 else cv2.RETR_EXTERNAL
         contours, _ = cv2.findContours(m, mode, cv2.CHAIN_APPROX_SIMPLE)
+        if washed and i < 2:
+            # Two sides of a page whose other two are blown out form an open "L" of edges: its
+            # loop encloses almost nothing, so rank the chains by their hull instead.
+            hulls = sorted(
+                (cv2.convexHull(c) for c in contours), key=cv2.contourArea, reverse=True
+            )[:4]
+            for hull in hulls:
+                q = _quad_from_corner(hull, min_area, max_area)
+                if q is not None:
+                    quads.append(order_corners(q))
+                    flags.append(True)
         contours = sorted(contours, key=cv2.contourArea, reverse=True)[:4]
         for c in contours:
             hull_quads, bridged = _quad_from_contour(c, min_area, max_area)
@@ -248,6 +269,27 @@ def _candidates(
                 quads.append(order_corners(q))
             flags += [False] * len(hull_quads) + [True] * len(bridged)
     return quads, flags
+
+
+def _quad_from_corner(hull: np.ndarray, min_area: float, max_area: float) -> np.ndarray | None:
+    """A parallelogram completing two sides that meet at a corner (the hull of an "L" of edges is
+    a triangle: the corner and the two far ends, where the sides fade into over-exposure)."""
+    tri = cv2.approxPolyDP(hull, 0.04 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+    if len(tri) != 3:
+        return None
+    tri = tri.astype(np.float64)
+    angles = []
+    for k in range(3):
+        u, v = tri[k - 1] - tri[k], tri[(k + 1) % 3] - tri[k]
+        cos = float(u @ v) / (np.linalg.norm(u) * np.linalg.norm(v) + 1e-9)
+        angles.append(math.degrees(math.acos(max(-1.0, min(1.0, cos)))))
+    k = int(np.argmin(np.abs(np.array(angles) - 90.0)))
+    if abs(angles[k] - 90.0) > 30.0:
+        return None
+    c, a, b = tri[k], tri[k - 1], tri[(k + 1) % 3]
+    q = np.array([a, c, b, a + b - c])
+    qa = area(q)
+    return q if min_area <= qa <= max_area else None
 
 
 def _seg_support(
@@ -451,7 +493,12 @@ def _plausible_angles(q: np.ndarray) -> bool:
 
 
 def _score_all(
-    quads: list[np.ndarray], mag: np.ndarray, gx: np.ndarray, gy: np.ndarray, thresh: float
+    quads: list[np.ndarray],
+    mag: np.ndarray,
+    gx: np.ndarray,
+    gy: np.ndarray,
+    thresh: float,
+    blown: np.ndarray | None = None,
 ) -> list[tuple[float, float]]:
     """(edge support 0-1, size preference) of each candidate quad on the coarse image.
 
@@ -480,6 +527,7 @@ def _score_all(
     p0 = qs.reshape(-1, 2)
     p1 = np.roll(qs, -1, axis=1).reshape(-1, 2)
     sides = _seg_support(p0, p1, mag, gx, gy, thresh, 24).reshape(-1, 4)
+    blown_sides = None if blown is None else _blown_share(p0, p1, blown).reshape(-1, 4)
     for k, i in enumerate(live):
         frac = area(quads[i]) / (h * w)
         sd = sides[k]
@@ -489,8 +537,27 @@ def _score_all(
         # Two of its sides are free (the frame border counts as support): a region in a corner of
         # the view must clearly beat the fully visible candidates to be taken for the document.
         size = float(frac**0.2) * (0.85 if len(borders[i]) == 2 else 1.0)
+        if blown_sides is not None and (sd >= 0.8).sum() >= 2:
+            # In an over-exposed frame a side running through blown-out white is unobservable,
+            # like one on the frame border; two sides must still be seen.
+            sd = np.where(sd >= 0.8, sd, np.maximum(sd, blown_sides[k]))
         out[i] = (float(sd.mean() * sd.min() ** 0.5), size)
     return out
+
+
+def _blown(ycc: np.ndarray, mag: np.ndarray, thresh: float) -> np.ndarray:
+    """Flat, clipped white on the coarse image: where an edge could not be seen if it were there."""
+    return ((ycc[:, :, 0] >= _BLOWN_Y) & (mag < thresh)).astype(np.uint8)
+
+
+def _blown_share(p0: np.ndarray, p1: np.ndarray, blown: np.ndarray, n: int = 24) -> np.ndarray:
+    """For K segments, the share of points lying in blown-out white."""
+    h, w = blown.shape
+    t = np.linspace(0.1, 0.9, n)[None, :, None]
+    pts = p0[:, None, :] + (p1 - p0)[:, None, :] * t
+    x = np.clip(np.round(pts[..., 0]).astype(int), 0, w - 1)
+    y = np.clip(np.round(pts[..., 1]).astype(int), 0, h - 1)
+    return blown[y, x].mean(axis=1)
 
 
 def _profiles(
@@ -706,8 +773,10 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     # Near-duplicates (corners within 3 px) come from several cues: all are scored and the best
     # one competes (a sloppier copy found first used to hide the true outline); the enclosing-
     # outline test below keeps one per group, the first found.
-    cands, bridged = _candidates(small, ycc, mag, gx, gy, thresh)
-    all_scores = _score_all(cands, mag, gx, gy, thresh)
+    blown = _blown(ycc, mag, thresh)
+    washed = float(blown.mean()) >= _WASHED
+    cands, bridged = _candidates(small, ycc, mag, gx, gy, thresh, washed)
+    all_scores = _score_all(cands, mag, gx, gy, thresh, blown if washed else None)
     unique: list[np.ndarray] = []
     for q, (support, size), extrapolated in zip(cands, all_scores, bridged, strict=True):
         if support >= 0.45 and support * size > best_rank:
@@ -774,7 +843,16 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     support = _corner_support(frame, refined)
     contrast = _corner_contrast(ycc, (refined + 0.5) * scale - 0.5)
     sigma = _border_blur(frame, refined)
-    return Detection(refined, best_support, touches, support, sigma, scale, contrast)
+    corner_blown = np.zeros(4, bool)
+    if washed:
+        # Blown-out white all around the corner (a 5x5 patch on the coarse image).
+        area_blown = cv2.blur(blown.astype(np.float32), (5, 5))
+        cs = np.round((refined + 0.5) * scale - 0.5).astype(int)
+        bh, bw = blown.shape
+        for k, (x, y) in enumerate(cs):
+            if 0 <= x < bw and 0 <= y < bh:
+                corner_blown[k] = area_blown[y, x] >= 0.4
+    return Detection(refined, best_support, touches, support, sigma, scale, contrast, corner_blown)
 
 
 def _border_blur(frame: np.ndarray, quad: np.ndarray) -> float:

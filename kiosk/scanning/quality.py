@@ -83,11 +83,16 @@ def assess_frame(
     ).any()
     if fill < thr.min_fill:
         problems.add(Problem.TOO_FAR)
+    # A corner in blown-out white is neither seen nor covered: GLARE is the problem to report.
+    # Contrast across the corners is then meaningless too (the sides' own contrast is gone).
+    seen = ~det.corner_blown
+    support = float(det.corner_support[seen].min()) if seen.any() else 1.0
+    contrast = 1.0 if det.corner_blown.any() else float(det.corner_contrast.min())
     if (
         det.touches_border
         or outside
-        or (fill >= thr.min_fill and float(det.corner_support.min()) < 0.5)
-        or (fill >= thr.min_fill and float(det.corner_contrast.min()) < thr.min_corner_contrast)
+        or (fill >= thr.min_fill and support < 0.5)
+        or (fill >= thr.min_fill and contrast < thr.min_corner_contrast)
     ):
         problems.add(Problem.CUT_OFF)
     dev, ratio = tilt(corners)

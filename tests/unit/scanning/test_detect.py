@@ -152,3 +152,26 @@ def test_an_under_exposed_passport_keeps_its_weak_border() -> None:
     a = assess_frame(s.frame)
     assert Problem.TOO_DARK in a.problems
     assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+
+
+@pytest.mark.parametrize(("seed", "index"), [(1, 157), (1, 271)])
+def test_an_over_exposed_page_is_outlined_from_the_sides_still_visible(
+    seed: int, index: int
+) -> None:
+    # Letter and ID card on a light desk, over-exposed: two (or three) sides are blown out into
+    # the desk. Only an inner block was found (IoU 0.05 / 0.15, reported TOO_FAR); the visible
+    # sides now carry the outline, and the one thing to tell the citizen is the glare.
+    s = _corpus(seed, index)
+    assert s.condition == "overexposed"
+    a = assess_frame(s.frame)
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.9
+    assert a.problems == (Problem.GLARE,)
+
+
+def test_blown_out_white_does_not_support_a_page_with_fewer_than_two_visible_sides() -> None:
+    # Passport on a white desk, over-exposed until no side is left: no outline is invented.
+    s = _corpus(1, 151)
+    assert s.condition == "overexposed"
+    a = assess_frame(s.frame)
+    assert a.document is None or iou(np.asarray(a.document), np.asarray(s.corners)) < 0.5
+    assert Problem.GLARE in a.problems
