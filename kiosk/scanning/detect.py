@@ -596,6 +596,51 @@ def _profiles(
     return prof, centres, normal, offsets, valid.reshape(k, n)
 
 
+def _strengths(
+    img: np.ndarray,
+    p0: np.ndarray,
+    p1: np.ndarray,
+    radius: float,
+    n: int,
+    t0: float = 0.08,
+    t1: float = 0.92,
+    ts: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Gradient strength along normals of K sides: (profiles, strength (K, n, m-2), centres,
+    normals, offsets, valid)."""
+    prof, centres, normal, offsets, valid = _profiles(img, p0, p1, radius, n, t0, t1, ts=ts)
+    deriv = (prof[:, :, 2:] - prof[:, :, :-2]) * 0.5  # central difference, (K, n, m-2, C)
+    if deriv.shape[-1] == 1:
+        strength = np.abs(deriv[..., 0])
+    else:
+        strength = np.sqrt((deriv * deriv).sum(axis=-1))
+    return prof, strength, centres, normal, offsets, valid
+
+
+def _locate(
+    strength: np.ndarray,
+    centres: np.ndarray,
+    normal: np.ndarray,
+    offsets: np.ndarray,
+    prior: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-pixel position of the strongest edge along each normal: (points (K, n, 2), strength
+    at the peak (K, n)). ``prior``: prefer edges near the centre line (strength weighted by a
+    Gaussian of that many px)."""
+    pick = strength
+    if prior is not None:
+        pick = strength * np.exp(-0.5 * (offsets[1:-1] / prior) ** 2)[None, None, :]
+    i = np.clip(np.argmax(pick, axis=2), 1, strength.shape[2] - 2)  # (K, n)
+    a = np.take_along_axis(strength, (i - 1)[..., None], axis=2)[..., 0]
+    b = np.take_along_axis(strength, i[..., None], axis=2)[..., 0]
+    c = np.take_along_axis(strength, (i + 1)[..., None], axis=2)[..., 0]
+    denom = a - 2 * b + c
+    shift = np.where(np.abs(denom) > 1e-6, 0.5 * (a - c) / np.where(denom == 0, 1, denom), 0.0)
+    shift = np.clip(shift, -0.5, 0.5)
+    pos = offsets[1:-1][i] + shift
+    return centres + pos[..., None] * normal[:, None, :], b
+
+
 def _edge_points(
     img: np.ndarray,
     p0: np.ndarray,
@@ -608,21 +653,8 @@ def _edge_points(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Sub-pixel edge locations along normals of K sides ((K, 2) endpoints), all in one batch:
     (points (K, n, 2), strength (K, n), sigma (K, n), valid (K, n))."""
-    prof, centres, normal, offsets, valid = _profiles(img, p0, p1, radius, n, t0, t1, ts=ts)
-    deriv = (prof[:, :, 2:] - prof[:, :, :-2]) * 0.5  # central difference, (K, n, m-2, C)
-    if deriv.shape[-1] == 1:
-        strength = np.abs(deriv[..., 0])
-    else:
-        strength = np.sqrt((deriv * deriv).sum(axis=-1))
-    i = np.clip(np.argmax(strength, axis=2), 1, strength.shape[2] - 2)  # (K, n)
-    a = np.take_along_axis(strength, (i - 1)[..., None], axis=2)[..., 0]
-    b = np.take_along_axis(strength, i[..., None], axis=2)[..., 0]
-    c = np.take_along_axis(strength, (i + 1)[..., None], axis=2)[..., 0]
-    denom = a - 2 * b + c
-    shift = np.where(np.abs(denom) > 1e-6, 0.5 * (a - c) / np.where(denom == 0, 1, denom), 0.0)
-    shift = np.clip(shift, -0.5, 0.5)
-    pos = offsets[1:-1][i] + shift
-    points = centres + pos[..., None] * normal[:, None, :]
+    prof, strength, centres, normal, offsets, valid = _strengths(img, p0, p1, radius, n, t0, t1, ts)
+    points, b = _locate(strength, centres, normal, offsets)
     # Blur: for a Gaussian-blurred step, peak slope = contrast / (sigma * sqrt(2*pi)).
     m = max(2, prof.shape[2] // 6)
     jump = prof[:, :, -m:].mean(axis=2) - prof[:, :, :m].mean(axis=2)  # (K, n, C)
@@ -652,23 +684,42 @@ def _sides(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _refine(
-    frame: np.ndarray, coarse: np.ndarray, radius: float
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Move each side onto the strongest nearby edge, fit lines, intersect: sub-pixel corners."""
+    frame: np.ndarray, coarse: np.ndarray, radius: float, prior: float | None = None
+) -> np.ndarray:
+    """Move each side onto the strongest nearby edge, fit lines, intersect: sub-pixel corners.
+
+    With ``prior`` (px), each side is also fitted to the edges nearest its expected position
+    (strength weighted by a Gaussian of the offset), and the fit that more of the side's
+    normals agree with is kept: a weak border next to strong print (a passport's photo) is then
+    not traded for the print, while a coarse outline several pixels off still moves to the
+    border.
+    """
     h, w = frame.shape[:2]
     lines: list[tuple[np.ndarray, np.ndarray] | None] = []
-    strengths: list[np.ndarray] = []
-    all_pts, all_strength, _, all_valid = _edge_points(frame, *_sides(coarse), radius, 40)
+    _, strength_all, centres, normal, offsets, all_valid = _strengths(
+        frame, *_sides(coarse), radius, 40
+    )
+    passes = [_locate(strength_all, centres, normal, offsets)]
+    if prior is not None:
+        passes.append(_locate(strength_all, centres, normal, offsets, prior))
     for i in range(4):
-        pts, strength, valid = all_pts[i], all_strength[i], all_valid[i]
-        inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
-        good = (
-            valid
-            & inside
-            & (strength > max(2.0, 0.35 * _median(strength[valid]) if valid.any() else 2.0))
-        )
-        lines.append(_fit_line(pts, good))
-        strengths.append(strength)
+        best_line, best_cover = None, -1
+        for all_pts, all_strength in passes:
+            pts, strength, valid = all_pts[i], all_strength[i], all_valid[i]
+            inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
+            good = (
+                valid
+                & inside
+                & (strength > max(2.0, 0.35 * _median(strength[valid]) if valid.any() else 2.0))
+            )
+            line = _fit_line(pts, good)
+            if line is None:
+                continue
+            p, d = line
+            cover = int((np.abs((pts[good] - p) @ np.array([-d[1], d[0]])) < 1.5).sum())
+            if cover > best_cover:
+                best_line, best_cover = line, cover
+        lines.append(best_line)
     out = coarse.copy()
     for i in range(4):
         a, b = lines[(i - 1) % 4], lines[i]
@@ -677,7 +728,7 @@ def _refine(
         x = line_intersection(a, b)
         if x is not None and np.linalg.norm(x - coarse[i]) < 3 * radius + 2:
             out[i] = x
-    return out, strengths
+    return out
 
 
 def _corner_support(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -806,7 +857,7 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
             break
     # Straighten the polygon approximation on the small image first: extension needs true side
     # directions to test parallel edges.
-    straight, _ = _refine(small, best, radius=3.0)
+    straight = _refine(small, best, radius=3.0)
     if is_convex(straight):
         best = straight
     sh, sw = small.shape[:2]
@@ -823,8 +874,8 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     touches = at_border(best)
     coarse = (best + 0.5) / scale - 0.5
     # Two refinement passes: wide (coarse error ~1 small px), then narrow for precision.
-    refined, _ = _refine(frame, coarse, radius=2.0 / scale + 2)
-    refined, _ = _refine(frame, refined, radius=4.0)
+    refined = _refine(frame, coarse, radius=2.0 / scale + 2, prior=1.0 / scale)
+    refined = _refine(frame, refined, radius=4.0)
     if not is_convex(refined):
         refined = coarse
     refined = order_corners(refined)

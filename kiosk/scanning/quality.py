@@ -83,11 +83,11 @@ def assess_frame(
     ).any()
     if fill < thr.min_fill:
         problems.add(Problem.TOO_FAR)
-    # A corner in blown-out white is neither seen nor covered: GLARE is the problem to report.
-    # Contrast across the corners is then meaningless too (the sides' own contrast is gone).
-    seen = ~det.corner_blown
-    support = float(det.corner_support[seen].min()) if seen.any() else 1.0
-    contrast = 1.0 if det.corner_blown.any() else float(det.corner_contrast.min())
+    # A corner in blown-out white is neither seen nor covered, and next to it the edges fade
+    # out: GLARE is the problem to report (and to fix first) before corners can be judged.
+    washed = bool(det.corner_blown.any())
+    support = 1.0 if washed else float(det.corner_support.min())
+    contrast = 1.0 if washed else float(det.corner_contrast.min())
     if (
         det.touches_border
         or outside
