@@ -474,6 +474,11 @@ def _border_sides(q: np.ndarray, w: int, h: int) -> list[str]:
     return border
 
 
+def _in_frame(q: np.ndarray, w: int, h: int) -> bool:
+    """All corners inside the frame."""
+    return bool(q.min() >= 0 and q[:, 0].max() <= w - 1 and q[:, 1].max() <= h - 1)
+
+
 def _frame_like(border: list[str], q: np.ndarray, w: int, h: int) -> bool:
     """True when the quad runs along the frame border on two opposite sides or on three or more:
     the frame itself or a region that fills it, never a document. Two adjacent border sides are a
@@ -842,6 +847,22 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     # A document contains its own rectangles (an ID card's header band, photo, text block), often
     # with crisper edges than the document's border on a busy desk: if a well-supported outline
     # encloses the winner, the enclosing one is the document.
+    sh, sw = small.shape[:2]
+    best_on_border = bool(_border_sides(best, sw, sh)) or not _in_frame(best, sw, sh)
+    if best_on_border:
+        # The frame border (or the space beyond it) supports a side for free, so a wedge of
+        # textured desk reaching the border can outrank a whole page inside it: a clearly better
+        # supported outline that fills much of the winner and is entirely in view wins instead.
+        best_area = area(best)
+        for q, support in scored:
+            if (
+                support >= best_support + 0.05
+                and area(q) >= 0.25 * best_area
+                and _in_frame(q, sw, sh)
+                and not _border_sides(q, sw, sh)
+            ):
+                best, best_support, best_on_border = q, support, False
+                break
     best_area = area(best)
     for q, support in sorted(scored, key=lambda x: -area(x[0])):
         qa = area(q)
@@ -849,6 +870,9 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
             qa <= best_area * 1.02
             or qa > best_area * 2.5
             or support < max(0.6, 0.75 * best_support)
+            # A side on the frame border is support for free: a region reaching from a whole
+            # document to the border is desk, not a bigger document.
+            or (not best_on_border and _border_sides(q, sw, sh))
         ):
             continue
         poly = q.astype(np.float32).reshape(-1, 1, 2)
@@ -860,7 +884,6 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
     straight = _refine(small, best, radius=3.0)
     if is_convex(straight):
         best = straight
-    sh, sw = small.shape[:2]
 
     def at_border(quad: np.ndarray) -> bool:
         return bool(

@@ -189,3 +189,15 @@ def test_a_weak_border_is_not_traded_for_strong_print_next_to_it() -> None:
     quad, truth = np.asarray(a.document), np.asarray(s.corners)
     assert iou(quad, truth) > 0.97
     assert max_corner_error(quad, truth) < 0.01 * perimeter(truth)
+
+
+@pytest.mark.parametrize(("seed", "index"), [(0, 197), (0, 271)])
+def test_a_region_reaching_the_frame_border_does_not_replace_a_whole_page(
+    seed: int, index: int
+) -> None:
+    # Letter on wood (a finger at the top) and an ID card on a light desk: a wedge of desk with
+    # one side on the frame border, whose border side counts as support for free, outranked the
+    # page (IoU 0.37) or was taken as the card's enclosing outline (IoU 0.79).
+    s = _corpus(seed, index)
+    a = assess_frame(s.frame)
+    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
