@@ -305,8 +305,7 @@ def _seg_support(
     """For K segments p0→p1 (K, 2), the share of points on an edge perpendicular to the segment
     (points on the frame border count as supported: a cut-off document ends there)."""
     h, w = mag.shape
-    t = np.linspace(0.1, 0.9, n)[None, :, None]
-    pts = p0[:, None, :] + (p1 - p0)[:, None, :] * t  # (K, n, 2)
+    pts = _side_points(p0, p1, n)  # (K, n, 2)
     d = (p1 - p0) / (np.linalg.norm(p1 - p0, axis=1, keepdims=True) + 1e-9)
     normal = np.stack([-d[:, 1], d[:, 0]], axis=1)[:, None, :]  # (K, 1, 2)
     hits = (
@@ -555,11 +554,16 @@ def _blown(ycc: np.ndarray, mag: np.ndarray, thresh: float) -> np.ndarray:
     return ((ycc[:, :, 0] >= _BLOWN_Y) & (mag < thresh)).astype(np.uint8)
 
 
-def _blown_share(p0: np.ndarray, p1: np.ndarray, blown: np.ndarray, n: int = 24) -> np.ndarray:
-    """For K segments, the share of points lying in blown-out white."""
-    h, w = blown.shape
+def _side_points(p0: np.ndarray, p1: np.ndarray, n: int) -> np.ndarray:
+    """``n`` points evenly spread over the middle 80 % of each of K segments: (K, n, 2)."""
     t = np.linspace(0.1, 0.9, n)[None, :, None]
-    pts = p0[:, None, :] + (p1 - p0)[:, None, :] * t
+    return p0[:, None, :] + (p1 - p0)[:, None, :] * t
+
+
+def _blown_share(p0: np.ndarray, p1: np.ndarray, blown: np.ndarray, n: int = 24) -> np.ndarray:
+    """For K segments, the share of the points _seg_support samples lying in blown-out white."""
+    h, w = blown.shape
+    pts = _side_points(p0, p1, n)
     x = np.clip(np.round(pts[..., 0]).astype(int), 0, w - 1)
     y = np.clip(np.round(pts[..., 1]).astype(int), 0, h - 1)
     return blown[y, x].mean(axis=1)
