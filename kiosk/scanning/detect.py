@@ -20,6 +20,7 @@ profiles across the border also measure its blur, which does not depend on the d
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -157,12 +158,61 @@ def _quad_from_lines(poly: np.ndarray) -> np.ndarray | None:
     return q if is_convex(q) else None
 
 
+def _quad_from_clipped(hull: np.ndarray, eps: float, w: int, h: int) -> np.ndarray | None:
+    """The whole outline of a document pushed partly out of the frame, from the hull of its visible
+    part: that hull is the document's four sides clipped by the frame, so dropping its runs along
+    the frame border leaves pieces of exactly four sides, which extended meet at the hidden
+    corners. None when the hull does not reach the border or does not split into four sides."""
+    p = hull.reshape(-1, 2).astype(np.float64)
+    n = len(p)
+    x, y = p[:, 0], p[:, 1]
+    q = np.roll(p, -1, axis=0)
+    # A region's outline runs along the frame on its very first or last pixel row/column; any
+    # slack would swallow a side that leaves the frame at a shallow angle.
+    on = (
+        ((x < 1) & (q[:, 0] < 1))
+        | ((x > w - 2) & (q[:, 0] > w - 2))
+        | ((y < 1) & (q[:, 1] < 1))
+        | ((y > h - 2) & (q[:, 1] > h - 2))
+    )
+    if not on.any() or on.all():
+        return None
+    # Start right after a border edge so every chain of in-frame edges is contiguous.
+    start = (int(np.nonzero(on)[0][0]) + 1) % n
+    chains: list[list[np.ndarray]] = []
+    current: list[np.ndarray] = [p[start]]
+    for k in range(n):
+        i = (start + k) % n
+        if on[i]:
+            if len(current) > 1:
+                chains.append(current)
+            current = [p[(i + 1) % n]]
+        else:
+            current.append(p[(i + 1) % n])
+    lines: list[tuple[np.ndarray, np.ndarray]] = []
+    for chain in chains:
+        pts = cv2.approxPolyDP(np.float32(chain).reshape(-1, 1, 2), eps, False).reshape(-1, 2)
+        for a, b in itertools.pairwise(pts):
+            d = (b - a).astype(np.float64)
+            length = float(np.hypot(*d))
+            if length >= eps:  # a hull's rounding at a corner is not a side
+                lines.append((a.astype(np.float64), d / length))
+    if len(lines) != 4:
+        return None
+    corners = [line_intersection(lines[k - 1], lines[k]) for k in range(4)]
+    if any(c is None for c in corners):
+        return None
+    quad = np.array(corners)
+    return quad if is_convex(quad) else None
+
+
 def _quad_from_contour(
-    contour: np.ndarray, min_area: float, max_area: float
+    contour: np.ndarray, min_area: float, max_area: float, w: int, h: int
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Quads from a region's hull, and quads extrapolated from its own outline where a finger
-    bridges the hull across a hidden side ("bridged": they compete like the others but, being
-    extrapolated, never replace the winner as its enclosing outline)."""
+    bridges the hull across a hidden side or the frame clips a corner off ("bridged": they
+    compete like the others but, being extrapolated, never replace the winner as its enclosing
+    outline)."""
     hull = cv2.convexHull(contour)
     a = cv2.contourArea(hull)
     if a < min_area or a > max_area:
@@ -170,6 +220,9 @@ def _quad_from_contour(
     peri = cv2.arcLength(hull, True)
     out: list[np.ndarray] = []
     bridged: list[np.ndarray] = []
+    clipped = _quad_from_clipped(hull, 0.02 * peri, w, h)
+    if clipped is not None and area(clipped) < 2.0 * a:
+        bridged.append(clipped)
     for eps in (0.02, 0.035, 0.05, 0.07, 0.1):
         approx = cv2.approxPolyDP(hull, eps * peri, True)
         if eps == 0.02 and len(approx) >= 4:
@@ -187,7 +240,8 @@ def _quad_from_contour(
         if len(approx) < 4:
             break
         if eps == 0.02 and 5 <= len(approx) <= 8:
-            q = _quad_from_lines(approx.reshape(-1, 2).astype(np.float64))
+            poly = approx.reshape(-1, 2).astype(np.float64)
+            q = _quad_from_lines(poly)
             if q is not None and area(q) < 1.6 * a:
                 out.append(q)
     return out, bridged
@@ -264,7 +318,7 @@ def _candidates(
                     flags.append(True)
         contours = sorted(contours, key=cv2.contourArea, reverse=True)[:4]
         for c in contours:
-            hull_quads, bridged = _quad_from_contour(c, min_area, max_area)
+            hull_quads, bridged = _quad_from_contour(c, min_area, max_area, w, h)
             for q in hull_quads + bridged:
                 quads.append(order_corners(q))
             flags += [False] * len(hull_quads) + [True] * len(bridged)
