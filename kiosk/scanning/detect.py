@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from kiosk.scanning.geometry import (
+    NEXT_CORNER,
     area,
     corner_angles,
     is_convex,
@@ -39,6 +40,7 @@ WORK_WIDTH = 320  # coarse analysis width, px
 # Over-exposure: luma at or above _BLOWN_Y with no edge is blown-out white; a frame with at least
 # _WASHED of it gets outlines completed from the sides that are still visible.
 _BLOWN_Y = 247
+_OFFSETS = np.array([-1.0, 0.0, 1.0])[:, None, None, None]  # across a side, for _seg_support
 _WASHED = 0.15
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 # An edge point supports a side when its gradient is within ~33° of the side's normal
@@ -140,14 +142,16 @@ def _quad_from_lines(poly: np.ndarray) -> np.ndarray | None:
     document's four sides are still its longest edges, and their intersections restore the hidden
     corners.
     """
-    n = len(poly)
-    edges = [(poly[i], poly[(i + 1) % n]) for i in range(n)]
-    lengths = [float(np.linalg.norm(b - a)) for a, b in edges]
+    # Plain Python floats: a handful of points, called for many candidates.
+    p = poly.tolist()
+    n = len(p)
+    steps = [(p[(i + 1) % n][0] - p[i][0], p[(i + 1) % n][1] - p[i][1]) for i in range(n)]
+    lengths = [math.hypot(dx, dy) for dx, dy in steps]
     keep = sorted(sorted(range(n), key=lambda i: -lengths[i])[:4])
     lines = []
     for i in keep:
-        a, b = edges[i]
-        lines.append((a, (b - a) / (lengths[i] + 1e-9)))
+        (dx, dy), length = steps[i], lengths[i] + 1e-9
+        lines.append((p[i], (dx / length, dy / length)))
     corners = []
     for k in range(4):
         x = line_intersection(lines[k - 1], lines[k])
@@ -163,6 +167,9 @@ def _quad_from_clipped(hull: np.ndarray, eps: float, w: int, h: int) -> np.ndarr
     part: that hull is the document's four sides clipped by the frame, so dropping its runs along
     the frame border leaves pieces of exactly four sides, which extended meet at the hidden
     corners. None when the hull does not reach the border or does not split into four sides."""
+    bx, by, bw, bh = cv2.boundingRect(hull)
+    if bx >= 1 and by >= 1 and bx + bw - 1 <= w - 2 and by + bh - 1 <= h - 2:
+        return None
     p = hull.reshape(-1, 2).astype(np.float64)
     n = len(p)
     x, y = p[:, 0], p[:, 1]
@@ -368,14 +375,15 @@ def _seg_support(
         | (pts[..., 1] < 1.5)
         | (pts[..., 1] > h - 2.5)
     ) & border_ok
-    for off in (-1.0, 0.0, 1.0):
-        qq = np.round(pts + normal * off).astype(int)
-        inside = (qq[..., 0] >= 0) & (qq[..., 0] < w) & (qq[..., 1] >= 0) & (qq[..., 1] < h)
-        qx, qy = np.clip(qq[..., 0], 0, w - 1), np.clip(qq[..., 1], 0, h - 1)
-        ex, ey = gx[qy, qx].astype(np.float64), gy[qy, qx].astype(np.float64)
-        along = np.abs(ex * normal[..., 0] + ey * normal[..., 1])
-        aligned = along * along > _ALIGNED_COS2 * (ex * ex + ey * ey)
-        hits |= inside & (mag[qy, qx] > thresh) & aligned
+    # The three offsets across the side (-1, 0, +1 px) in one gather through flat indices.
+    qq = np.round(pts[None] + normal[None] * _OFFSETS).astype(np.intp)  # (3, K, n, 2)
+    qx, qy = qq[..., 0], qq[..., 1]
+    inside = (qx >= 0) & (qx < w) & (qy >= 0) & (qy < h)
+    flat = np.clip(qy, 0, h - 1) * w + np.clip(qx, 0, w - 1)
+    ex, ey = gx.ravel()[flat].astype(np.float64), gy.ravel()[flat].astype(np.float64)
+    along = ex * normal[..., 0] + ey * normal[..., 1]
+    aligned = along * along > _ALIGNED_COS2 * (ex * ex + ey * ey)
+    hits |= (inside & (mag.ravel()[flat] > thresh) & aligned).any(axis=0)
     return hits.mean(axis=1)
 
 
@@ -383,7 +391,7 @@ def _quad_support(
     q: np.ndarray, mag: np.ndarray, gx: np.ndarray, gy: np.ndarray, thresh: float, n: int = 24
 ) -> np.ndarray:
     """Per side of a quad, the share of its length that lies on a matching edge."""
-    return _seg_support(q, np.roll(q, -1, axis=0), mag, gx, gy, thresh, n)
+    return _seg_support(q, q[NEXT_CORNER], mag, gx, gy, thresh, n)
 
 
 def _uniform_band(
@@ -502,7 +510,7 @@ def _extend(
 def _band_fits_card(q: np.ndarray, i: int, na: np.ndarray, nb: np.ndarray) -> bool:
     """True when side i of q is a long side of an outline elongated like an ID card cut at its
     header band (≥ 1.7:1), and pushing it to na-nb restores a card's 1.59:1 (within 1.4-1.8)."""
-    sides = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+    sides = np.linalg.norm(q - q[NEXT_CORNER], axis=1)
     long_side = (sides[i] + sides[(i + 2) % 4]) / 2
     short_side = (sides[(i + 1) % 4] + sides[(i + 3) % 4]) / 2
     if short_side <= 0 or long_side / short_side < 1.7:
@@ -514,8 +522,9 @@ def _band_fits_card(q: np.ndarray, i: int, na: np.ndarray, nb: np.ndarray) -> bo
 def _border_sides(q: np.ndarray, w: int, h: int) -> list[str]:
     """Which frame borders ("l", "r", "t", "b") sides of the quad run along."""
     border = []
+    p = q.tolist()  # plain floats: called for every candidate
     for i in range(4):
-        a, b = q[i], q[(i + 1) % 4]
+        a, b = p[i], p[(i + 1) % 4]
         if max(a[0], b[0]) < 2.5:
             border.append("l")
         elif min(a[0], b[0]) > w - 3.5:
@@ -525,6 +534,11 @@ def _border_sides(q: np.ndarray, w: int, h: int) -> list[str]:
         elif min(a[1], b[1]) > h - 3.5:
             border.append("b")
     return border
+
+
+def _within(q: np.ndarray, x0: float, y0: float, x1: float, y1: float) -> bool:
+    """All corners strictly inside the box (plain floats: called for every candidate)."""
+    return all(x0 < x < x1 and y0 < y < y1 for x, y in q.tolist())
 
 
 def _in_frame(q: np.ndarray, w: int, h: int) -> bool:
@@ -572,18 +586,16 @@ def _score_all(
     live = [
         i
         for i, q in enumerate(quads)
-        if is_convex(q)
+        if _within(q, -far, -far, w - 1 + far, h - 1 + far)
+        and is_convex(q)
         and not _frame_like(borders[i], q, w, h)
         and _plausible_angles(q)
-        and q.min() > -far
-        and q[:, 0].max() < w - 1 + far
-        and q[:, 1].max() < h - 1 + far
     ]
     if not live:
         return out
     qs = np.stack([quads[i] for i in live])  # (K, 4, 2)
     p0 = qs.reshape(-1, 2)
-    p1 = np.roll(qs, -1, axis=1).reshape(-1, 2)
+    p1 = qs[:, NEXT_CORNER].reshape(-1, 2)
     sides = _seg_support(p0, p1, mag, gx, gy, thresh, 24).reshape(-1, 4)
     blown_sides = None if blown is None else _blown_share(p0, p1, blown).reshape(-1, 4)
     for k, i in enumerate(live):
@@ -743,7 +755,7 @@ def _fit_line(points: np.ndarray, weights_ok: np.ndarray) -> tuple[np.ndarray, n
 
 
 def _sides(quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return quad, np.roll(quad, -1, axis=0)
+    return quad, quad[NEXT_CORNER]
 
 
 def _refine(
@@ -767,7 +779,9 @@ def _refine(
         passes.append(_locate(strength_all, centres, normal, offsets, prior))
     for i in range(4):
         best_line, best_cover = None, -1
-        for all_pts, all_strength in passes:
+        for k, (all_pts, all_strength) in enumerate(passes):
+            if k and np.array_equal(all_pts[i], passes[0][0][i]):
+                continue  # the prior picked the same edges: the same fit
             pts, strength, valid = all_pts[i], all_strength[i], all_valid[i]
             inside = (pts[:, 0] > 1) & (pts[:, 0] < w - 2) & (pts[:, 1] > 1) & (pts[:, 1] < h - 2)
             good = (

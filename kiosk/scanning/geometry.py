@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
 from kiosk.scanning.types import Quad
+
+# A line as (point, unit direction), each an (x, y) pair: a numpy array or plain floats.
+Line = tuple[np.ndarray | Sequence[float], np.ndarray | Sequence[float]]
+_SIN_10 = math.sin(math.radians(10))
+NEXT_CORNER = [1, 2, 3, 0]  # index of each corner's successor (cheaper than np.roll)
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
@@ -30,7 +36,7 @@ def as_quad(points: np.ndarray) -> Quad:
 
 def perimeter(quad: np.ndarray) -> float:
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
-    return float(np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1).sum())
+    return float(np.linalg.norm(q - q[NEXT_CORNER], axis=1).sum())
 
 
 def area(quad: np.ndarray) -> float:
@@ -39,18 +45,22 @@ def area(quad: np.ndarray) -> float:
 
 
 def corner_angles(quad: np.ndarray) -> np.ndarray:
-    """Interior angle at each corner, degrees."""
-    q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
-    a = np.roll(q, 1, axis=0) - q
-    b = np.roll(q, -1, axis=0) - q
-    cos = (a * b).sum(axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    """Interior angle at each corner, degrees (plain Python: called per candidate, and numpy's
+    per-call overhead is most of the cost on 4 points)."""
+    p = np.asarray(quad, dtype=np.float64).reshape(4, 2).tolist()
+    out = []
+    for i in range(4):
+        (x, y), (px, py), (nx, ny) = p[i], p[i - 1], p[(i + 1) % 4]
+        ax, ay, bx, by = px - x, py - y, nx - x, ny - y
+        cos = (ax * bx + ay * by) / (math.hypot(ax, ay) * math.hypot(bx, by) + 1e-12)
+        out.append(math.degrees(math.acos(max(-1.0, min(1.0, cos)))))
+    return np.array(out)
 
 
 def tilt(quad: np.ndarray) -> tuple[float, float]:
     """(largest corner-angle deviation from 90°, smallest opposite-side length ratio)."""
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
-    sides = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+    sides = np.linalg.norm(q - q[NEXT_CORNER], axis=1)
     ratio = min(
         sides[0] / max(sides[2], 1e-9),
         sides[2] / max(sides[0], 1e-9),
@@ -84,18 +94,17 @@ def max_corner_error(a: np.ndarray, b: np.ndarray) -> float:
 def side_lengths(quad: np.ndarray) -> tuple[float, float]:
     """(mean of top and bottom, mean of left and right) side lengths."""
     q = np.asarray(quad, dtype=np.float64).reshape(4, 2)
-    s = np.linalg.norm(q - np.roll(q, -1, axis=0), axis=1)
+    s = np.linalg.norm(q - q[NEXT_CORNER], axis=1)
     return float((s[0] + s[2]) / 2), float((s[1] + s[3]) / 2)
 
 
-def line_intersection(
-    l1: tuple[np.ndarray, np.ndarray], l2: tuple[np.ndarray, np.ndarray]
-) -> np.ndarray | None:
-    """Intersection of two lines given as (point, unit direction); None if nearly parallel."""
+def line_intersection(l1: Line, l2: Line) -> np.ndarray | None:
+    """Intersection of two lines given as (point, unit direction), each a pair of numbers;
+    None if nearly parallel."""
     p, d = l1
     q, e = l2
     cross = d[0] * e[1] - d[1] * e[0]
-    if abs(cross) < math.sin(math.radians(10)):
+    if abs(cross) < _SIN_10:
         return None
     t = ((q[0] - p[0]) * e[1] - (q[1] - p[1]) * e[0]) / cross
-    return p + t * d
+    return np.array([p[0] + t * d[0], p[1] + t * d[1]], dtype=np.float64)
