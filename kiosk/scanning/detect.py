@@ -329,6 +329,21 @@ def _candidates(
             for q in hull_quads + bridged:
                 quads.append(order_corners(q))
             flags += [False] * len(hull_quads) + [True] * len(bridged)
+    # (3) Holes of the low-contrast edge map once gaps of a few pixels are closed: a page among
+    # clutter whose border loop has a gap where an object touches it is no hole of the map
+    # above, its inside runs out to the desk through a thin channel.
+    closed = cv2.morphologyEx(masks[1], cv2.MORPH_CLOSE, kernel)
+    contours, hierarchy = cv2.findContours(closed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    holes = [] if hierarchy is None else np.nonzero(hierarchy[0][:, 3] >= 0)[0]
+    enclosed = sorted(((cv2.contourArea(contours[k]), k) for k in holes), reverse=True)[:3]
+    for a, k in enclosed:
+        if a < min_area:
+            break
+        # Only the hull's own quads: an outline extrapolated from a hole overshot the card it
+        # lies in by a pixel or two, enough to fail the enclosing-outline test below.
+        for q in _quad_from_contour(contours[k], min_area, max_area, w, h)[0]:
+            quads.append(order_corners(q))
+            flags.append(False)
     return quads, flags
 
 
