@@ -66,6 +66,29 @@ class Sample:
         """True when the outline is entirely inside the frame (outline accuracy is measurable)."""
         return self.condition != "cut_off"
 
+    def border_visible(self, offset: float = 4.0, level: float = 12.0) -> float:
+        """Share of the true outline across which the frame shows any contrast: 0 when
+        over-exposure clipped document and desk to the same white, so that no one could locate
+        the border. Read from the ground truth, for the evaluation only."""
+        img = cv2.blur(self.frame, (5, 5)).astype(np.float32)
+        h, w = img.shape[:2]
+        q = np.asarray(self.corners, dtype=np.float64)
+        b = np.roll(q, -1, axis=0)
+        d = (b - q) / np.linalg.norm(b - q, axis=1, keepdims=True)
+        normal = np.stack([-d[:, 1], d[:, 0]], axis=1)
+        # Outwards: away from the centre.
+        normal *= np.sign((((q + b) / 2 - q.mean(axis=0)) * normal).sum(axis=1))[:, None]
+        t = np.linspace(0.05, 0.95, 40)[None, :, None]
+        pts = (q[:, None, :] + (b - q)[:, None, :] * t).reshape(-1, 2)
+        n = np.repeat(normal, 40, axis=0)
+        out, inside = np.round(pts + n * offset).astype(int), np.round(pts - n * offset).astype(int)
+        ok = ((out >= 0) & (out < [w, h]) & (inside >= 0) & (inside < [w, h])).all(axis=1)
+        if not ok.any():
+            return 0.0
+        o, i = out[ok], inside[ok]
+        diff = np.abs(img[o[:, 1], o[:, 0]] - img[i[:, 1], i[:, 0]]).max(axis=1)
+        return float((diff > level).mean())
+
 
 def _quad(
     rng: np.random.Generator,

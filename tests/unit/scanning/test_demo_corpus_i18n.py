@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from kiosk.scanning import Problem, assess_frame, decode_qr, render_demo_media
-from kiosk.scanning.corpus import generate, make_sample
+from kiosk.scanning.corpus import BACKGROUNDS, KINDS, generate, make_sample
 from kiosk.scanning.evaluate import report, run
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -56,6 +56,16 @@ def test_evaluate_runs_and_beats_baseline() -> None:
     report(engine, base, n, 3, out)
     text = out.getvalue()
     assert "mean IoU" in text and "blurred" in text and "baseline" in text
+    assert "border visible" in text
+
+
+def test_border_visibility_tells_an_erased_border_from_a_visible_one() -> None:
+    # Seed 0 frame 818: a passport on a white desk, over-exposed until page and desk are the same
+    # clipped white; frame 0 of the same seed shows its border all round.
+    erased = make_sample(818, 0, background=BACKGROUNDS[818 % 6], kind=KINDS[(818 // 6) % 3])
+    assert erased.condition == "overexposed" and erased.background == "white"
+    assert erased.border_visible() == 0.0
+    assert make_sample(0, 0, background=BACKGROUNDS[0], kind=KINDS[0]).border_visible() > 0.9
 
 
 def test_every_problem_has_a_message_in_spanish_and_english() -> None:
