@@ -208,7 +208,11 @@ class CameraView(QWidget):
         p.setPen(QPen(colour, 6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                       Qt.PenJoinStyle.RoundJoin))
         p.setBrush(Qt.BrushStyle.NoBrush)
+        # A document pushed out of view has corners beyond the picture: keep them off the margin.
+        p.save()
+        p.setClipRect(target)
         p.drawPolygon(poly)
+        p.restore()
 
     def _paint_ring(self, p: QPainter, target: QRectF) -> None:
         r = min(target.width(), target.height()) * 0.09

@@ -74,6 +74,22 @@ def test_outline_follows_the_source_frame_size(qtbot: Any) -> None:
     assert _close(_render(view).pixelColor(320, 90), OK_COLOUR)
 
 
+def test_an_outline_reaching_past_the_picture_stays_off_the_margin(qtbot: Any) -> None:
+    # A document pushed out of view has corners beyond the frame; in a taller view the picture
+    # is letterboxed, and the outline must not be drawn on the dark margin above it.
+    view = _view(qtbot)
+    view.resize(W, H + 200)  # picture at y 100..460
+    cut = FrameAssessment(
+        ((160.0, -80.0), (480.0, -80.0), (480.0, 270.0), (160.0, 270.0)),
+        (Problem.CUT_OFF,),
+        frame_size=(W, H),
+    )
+    view.set_frame(_frame_image(), cut)
+    out = _render(view)
+    assert _close(out.pixelColor(160, 200), PROBLEM_COLOUR)  # the side inside the picture
+    assert not _close(out.pixelColor(160, 60), PROBLEM_COLOUR)  # not on the margin above it
+
+
 def test_banner_message_and_clear(qtbot: Any) -> None:
     view = _view(qtbot)
     view.set_frame(_frame_image(), None)
