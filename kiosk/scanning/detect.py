@@ -890,6 +890,31 @@ def _corner_contrast(ycc: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return out
 
 
+def _ring_like_desk(
+    ycc: np.ndarray, mag: np.ndarray, thresh: float, inner: np.ndarray, outer: np.ndarray
+) -> bool:
+    """True when the ring between a winner and an outline enclosing it looks like the desk just
+    outside that outline: same mean colour and the same dense texture. On a checkered desk the
+    squares' edges line up into rectangles around a card; the ring between a document's own
+    rectangle (photo, band) and its border is paper, unlike the desk."""
+    h, w = mag.shape
+    outer_mask = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(outer_mask, np.round(outer).astype(np.int32), 1)
+    ring = outer_mask.copy()
+    cv2.fillConvexPoly(ring, np.round(inner).astype(np.int32), 0)
+    band = cv2.dilate(outer_mask, np.ones((9, 9), np.uint8)) - outer_mask
+    if cv2.countNonZero(ring) < 50 or cv2.countNonZero(band) < 50:
+        return False
+    textured = (mag > thresh).astype(np.uint8)
+    ring_texture = cv2.mean(textured, ring)[0]
+    band_texture = cv2.mean(textured, band)[0]
+    if min(ring_texture, band_texture) < 0.15:
+        return False  # blank paper or a plain desk: colour alone cannot tell
+    a, b = np.array(cv2.mean(ycc, ring)[:3]), np.array(cv2.mean(ycc, band)[:3])
+    colour = float(np.abs((a - b) * [1.0, 2.0, 2.0]).max())
+    return colour < 12.0 and 0.6 < ring_texture / band_texture < 1.6
+
+
 def _thresh(ycc: np.ndarray) -> float:
     """Edge threshold for scoring and for the low-contrast Canny: 16 on a normally lit frame,
     proportionally lower on a dark one (mean luma below 110), never below 8. An under-exposed
@@ -963,7 +988,9 @@ def detect_document(frame: np.ndarray, small: np.ndarray | None = None) -> Detec
         ):
             continue
         poly = q.astype(np.float32).reshape(-1, 1, 2)
-        if all(cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -1.5 for x, y in best):
+        if all(
+            cv2.pointPolygonTest(poly, (float(x), float(y)), True) > -1.5 for x, y in best
+        ) and not _ring_like_desk(ycc, mag, thresh, best, q):
             best, best_support = q, support
             break
     # Straighten the polygon approximation on the small image first: extension needs true side
