@@ -426,7 +426,25 @@ def _uniform_band(
     y = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
     chroma = ycc[y, x, 1:].astype(np.float64)
     mad = np.median(np.abs(chroma - np.median(chroma, axis=0)), axis=0)
-    return bool(mad.max() <= 3.0)
+    if mad.max() <= 3.0:
+        return True
+    # Lines of text can cover half the band; between them a line through it is one colour. A
+    # checkered desk can also look one-coloured along a line (samples falling mostly on one
+    # colour), but its colour then recurs in the strip beyond; a band's does not.
+    rows = chroma.reshape(3, -1, 2)
+    centre = np.median(rows, axis=1, keepdims=True)
+    row_mad = np.median(np.abs(rows - centre), axis=1).max(axis=1)
+    k = int(np.argmin(row_mad))
+    if row_mad[k] > 3.0:
+        return False
+    beyond = np.concatenate(
+        [(a + (na - a) * f) + ((b + (nb - b) * f) - (a + (na - a) * f)) * t for f in (1.25, 1.5)]
+    )
+    bx = np.clip(np.round(beyond[:, 0]).astype(int), 0, w - 1)
+    by = np.clip(np.round(beyond[:, 1]).astype(int), 0, h - 1)
+    outside = ycc[by, bx, 1:].astype(np.float64)
+    same = (np.abs(outside - centre[k]) <= 4.0).all(axis=1)
+    return bool(same.mean() < 0.25)
 
 
 def _side_steps(
