@@ -305,7 +305,7 @@ def _candidates(
             masks.append(cv2.morphologyEx(m, cv2.MORPH_OPEN, kernel))
     # Half the Otsu level keeps a document's darker parts (a coloured header band) that Otsu
     # splits off with the desk.
-    low = np.where(dist8 > level * 0.5, 255, 0).astype(np.uint8)
+    _, low = cv2.threshold(dist8, level * 0.5, 255, cv2.THRESH_BINARY)
     masks.append(cv2.morphologyEx(low, cv2.MORPH_OPEN, kernel))
     quads: list[np.ndarray] = []
     flags: list[bool] = []
