@@ -65,7 +65,7 @@ def assess_frame(
         clipped = float((gray >= thr.glare_level).mean())
         if mean < thr.min_frame_brightness:
             problems.add(Problem.TOO_DARK)
-        if clipped > 0.25:
+        if clipped > thr.max_washed_fraction:
             problems.add(Problem.GLARE)
         return FrameAssessment(
             None, _ordered(problems), brightness=mean, glare_fraction=clipped, frame_size=frame_size
@@ -113,6 +113,15 @@ def assess_frame(
         problems.add(Problem.TOO_DARK)
     if glare > thr.max_glare_fraction:
         problems.add(Problem.GLARE)
+    if (
+        Problem.TOO_FAR in problems
+        and float((gray >= thr.glare_level).mean()) > thr.max_washed_fraction
+    ):
+        # Too small an outline in a washed-out frame: it may be all that is left of the document
+        # (its photo or print) with the page lost in the white, so nothing measured on it (size,
+        # tilt, corners) can be trusted. As with no outline at all, ask for less light; the
+        # framing is judged again once the light is right.
+        problems = {Problem.GLARE}
 
     sigma = det.blur_sigma
     if math.isfinite(sigma) and sigma > thr.max_blur_sigma:

@@ -99,6 +99,9 @@ class QualityThresholds:
     max_glare_fraction: float = 0.012
     #: grey level counted as clipped.
     glare_level: int = 250
+    #: fraction of the whole frame clipped white above which the frame is washed out: with no
+    #: outline, or too small a one (the page may be lost in the white), the problem is GLARE.
+    max_washed_fraction: float = 0.25
     #: blur (Gaussian sigma of the document's border, frame pixels) above which it is blurred.
     max_blur_sigma: float = 1.9
     #: corner movement between consecutive frames (fraction of the perimeter) that is "not steady".

@@ -10,7 +10,7 @@ from kiosk.scanning import (
     assess_frame,
     instruction_key,
 )
-from kiosk.scanning.corpus import BACKGROUNDS, Sample, make_sample
+from kiosk.scanning.corpus import BACKGROUNDS, KINDS, Sample, make_sample
 from kiosk.scanning.geometry import iou, max_corner_error, perimeter
 
 from .conftest import blank, sample
@@ -94,6 +94,21 @@ def test_not_steady_uses_previous_assessment(good_sample: Sample) -> None:
 def test_thresholds_are_honoured(good_sample: Sample) -> None:
     strict = QualityThresholds(min_fill=0.95)
     assert assess_frame(good_sample.frame, thresholds=strict).problems == (Problem.TOO_FAR,)
+
+
+@pytest.mark.parametrize("index", [206, 266])
+def test_a_small_outline_in_a_washed_out_frame_asks_for_less_light_only(index: int) -> None:
+    # Over-exposed passport and letter on a white desk: the page is lost in the white and all
+    # that is found is its photo or a block of print. "Move it closer" (and "straighten it",
+    # measured on the print) would send the citizen the wrong way; the light comes first.
+    s = make_sample(index, 0, background=BACKGROUNDS[index % 6], kind=KINDS[(index // 6) % 3])
+    assert s.condition == "overexposed"
+    a = assess_frame(s.frame)
+    assert a.problems == (Problem.GLARE,)
+    assert instruction_key(a) == "capture.glare"
+    # With the light right, a small outline is "too far" as before.
+    far = sample("too_far", index=3)
+    assert Problem.TOO_FAR in assess_frame(far.frame).problems
 
 
 def test_problems_are_ordered_most_important_first() -> None:
