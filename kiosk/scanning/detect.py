@@ -247,8 +247,7 @@ def _quad_from_contour(
         if len(approx) < 4:
             break
         if eps == 0.02 and 5 <= len(approx) <= 8:
-            poly = approx.reshape(-1, 2).astype(np.float64)
-            q = _quad_from_lines(poly)
+            q = _quad_from_lines(approx.reshape(-1, 2).astype(np.float64))
             if q is not None and area(q) < 1.6 * a:
                 out.append(q)
     return out, bridged
@@ -329,9 +328,9 @@ def _candidates(
             for q in hull_quads + bridged:
                 quads.append(order_corners(q))
             flags += [False] * len(hull_quads) + [True] * len(bridged)
-    # (3) Holes of the low-contrast edge map once gaps of a few pixels are closed: a page among
-    # clutter whose border loop has a gap where an object touches it is no hole of the map
-    # above, its inside runs out to the desk through a thin channel.
+    # (3) Holes of the low-contrast edge map once gaps of a few pixels are closed: where an
+    # object touches a page among clutter, its border loop has a gap, the page's inside runs out
+    # to the desk through it and is no hole of the map above.
     closed = cv2.morphologyEx(masks[1], cv2.MORPH_CLOSE, kernel)
     contours, hierarchy = cv2.findContours(closed, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     holes = [] if hierarchy is None else np.nonzero(hierarchy[0][:, 3] >= 0)[0]
@@ -416,15 +415,17 @@ def _uniform_band(
     median absolute deviation small): a printed band is uniform, a checkered desk is not."""
     h, w = ycc.shape[:2]
     t = np.linspace(0.1, 0.9, 24)[:, None]
-    pts = np.concatenate(
-        [
-            (a + (na - a) * f) + ((b + (nb - b) * f) - (a + (na - a) * f)) * t
-            for f in (0.25, 0.5, 0.75)
-        ]
-    )
-    x = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
-    y = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
-    chroma = ycc[y, x, 1:].astype(np.float64)
+
+    def chroma_along(fractions: tuple[float, ...]) -> np.ndarray:
+        # Chroma at 24 points on each line parallel to a-b, a fraction of the way to na-nb.
+        pts = np.concatenate(
+            [(a + (na - a) * f) + ((b + (nb - b) * f) - (a + (na - a) * f)) * t for f in fractions]
+        )
+        x = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+        y = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+        return ycc[y, x, 1:].astype(np.float64)
+
+    chroma = chroma_along((0.25, 0.5, 0.75))
     mad = np.median(np.abs(chroma - np.median(chroma, axis=0)), axis=0)
     if mad.max() <= 3.0:
         return True
@@ -437,13 +438,7 @@ def _uniform_band(
     k = int(np.argmin(row_mad))
     if row_mad[k] > 3.0:
         return False
-    beyond = np.concatenate(
-        [(a + (na - a) * f) + ((b + (nb - b) * f) - (a + (na - a) * f)) * t for f in (1.25, 1.5)]
-    )
-    bx = np.clip(np.round(beyond[:, 0]).astype(int), 0, w - 1)
-    by = np.clip(np.round(beyond[:, 1]).astype(int), 0, h - 1)
-    outside = ycc[by, bx, 1:].astype(np.float64)
-    same = (np.abs(outside - centre[k]) <= 4.0).all(axis=1)
+    same = (np.abs(chroma_along((1.25, 1.5)) - centre[k]) <= 4.0).all(axis=1)
     return bool(same.mean() < 0.25)
 
 
