@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.scanning import Problem, assess_frame
+from kiosk.scanning import FrameAssessment, Problem, assess_frame
 from kiosk.scanning.corpus import BACKGROUNDS, KINDS, Sample, make_sample
 from kiosk.scanning.detect import _gradients, _median, _percentile, _quad_from_clipped, _small
 from kiosk.scanning.geometry import iou, max_corner_error, order_corners, perimeter
@@ -18,10 +18,14 @@ def _corpus(seed: int, index: int) -> Sample:
     return make_sample(index, seed, background=BACKGROUNDS[index % 6], kind=KINDS[(index // 6) % 3])
 
 
-def _outline_iou(s: Sample) -> float:
-    """IoU of the outline assess_frame finds in the sample against the truth (0 for none)."""
-    a = assess_frame(s.frame)
+def _iou(a: FrameAssessment, s: Sample) -> float:
+    """IoU of the outline found against the sample's truth (0 when none was found)."""
     return 0.0 if a.document is None else iou(np.asarray(a.document), np.asarray(s.corners))
+
+
+def _outline_iou(s: Sample) -> float:
+    """IoU of the outline assess_frame finds in the sample."""
+    return _iou(assess_frame(s.frame), s)
 
 
 def _reference_gradients(ycc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,7 +79,7 @@ def test_finger_over_an_id_cards_header_band_is_cut_off(seed: int, index: int) -
     assert s.condition == "finger" and s.kind == "id_card"
     a = assess_frame(s.frame)
     assert Problem.CUT_OFF in a.problems
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.93
+    assert _iou(a, s) > 0.93
 
 
 @pytest.mark.parametrize(("seed", "index"), [(0, 220), (0, 274), (1, 148)])
@@ -83,7 +87,7 @@ def test_id_card_on_a_busy_desk_keeps_its_header_band(seed: int, index: int) -> 
     s = _corpus(seed, index)
     assert s.condition == "good" and s.kind == "id_card"
     a = assess_frame(s.frame)
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
 
 
 def test_document_cut_off_at_a_frame_corner_is_cut_off() -> None:
@@ -107,7 +111,7 @@ def test_a_near_duplicate_found_first_does_not_hide_the_better_outline() -> None
     # block won (IoU 0.15, reported TOO_FAR).
     s = _corpus(1, 8)
     a = assess_frame(s.frame)
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
 
 
 def test_finger_reaching_past_the_corner_to_the_frame_border_is_cut_off() -> None:
@@ -118,7 +122,7 @@ def test_finger_reaching_past_the_corner_to_the_frame_border_is_cut_off() -> Non
     assert s.condition == "finger" and s.kind == "id_card"
     a = assess_frame(s.frame)
     assert Problem.CUT_OFF in a.problems
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
 
 
 def test_an_extrapolated_outline_does_not_replace_the_page_as_its_enclosing_outline() -> None:
@@ -126,7 +130,7 @@ def test_an_extrapolated_outline_does_not_replace_the_page_as_its_enclosing_outl
     assert s.condition == "good"
     a = assess_frame(s.frame)
     assert a.ok, a.problems
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
 
 
 def test_fingertip_replacing_a_corner_of_the_hull_is_cut_off() -> None:
@@ -136,7 +140,7 @@ def test_fingertip_replacing_a_corner_of_the_hull_is_cut_off() -> None:
     assert s.condition == "finger" and s.kind == "id_card"
     a = assess_frame(s.frame)
     assert Problem.CUT_OFF in a.problems
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
 
 
 def test_wood_grain_does_not_support_a_side_running_across_it() -> None:
@@ -147,7 +151,7 @@ def test_wood_grain_does_not_support_a_side_running_across_it() -> None:
     assert s.condition == "good" and s.background == "wood"
     a = assess_frame(s.frame)
     assert a.ok, a.problems
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
 
 
 def test_an_under_exposed_passport_keeps_its_weak_border() -> None:
@@ -157,7 +161,7 @@ def test_an_under_exposed_passport_keeps_its_weak_border() -> None:
     assert s.condition == "dark" and s.kind == "passport"
     a = assess_frame(s.frame)
     assert Problem.TOO_DARK in a.problems
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
 
 
 @pytest.mark.parametrize(("seed", "index"), [(1, 157), (1, 271)])
@@ -170,7 +174,7 @@ def test_an_over_exposed_page_is_outlined_from_the_sides_still_visible(
     s = _corpus(seed, index)
     assert s.condition == "overexposed"
     a = assess_frame(s.frame)
-    assert a.document is not None and iou(np.asarray(a.document), np.asarray(s.corners)) > 0.9
+    assert _iou(a, s) > 0.9
     assert a.problems == (Problem.GLARE,)
 
 
@@ -214,8 +218,7 @@ def test_a_page_pushed_out_past_the_top_edge_is_outlined_whole_and_cut_off() -> 
     s = _corpus(3, 231)
     assert s.condition == "cut_off"
     a = assess_frame(s.frame)
-    assert a.document is not None
-    assert iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
     assert Problem.CUT_OFF in a.problems
 
 
@@ -244,8 +247,7 @@ def test_a_page_whose_border_loop_has_a_gap_among_clutter_is_found() -> None:
     # closer"). Closing small gaps of the edge map makes the page a hole again.
     s = _corpus(1, 34)
     a = assess_frame(s.frame)
-    assert a.document is not None
-    assert iou(np.asarray(a.document), np.asarray(s.corners)) > 0.95
+    assert _iou(a, s) > 0.95
     assert a.problems[0] == Problem.GLARE
 
 
